@@ -61,12 +61,12 @@ class App:
 
     async def start_services(self) -> None:
         """Register this process as a management server and start its background services."""
-        from .jobs import build_services
+        from . import jobs, services  # noqa: F401  (jobs registers its services on import)
         self.ms_uuid = str(_uuid.uuid4())
         self.ms_id = await self.db.fetchval(
             "INSERT INTO management_server (uuid, name, host, pid) VALUES ($1, $2, $3, $4) RETURNING id",
             _uuid.UUID(self.ms_uuid), self.config.server_name, socket.gethostname(), os.getpid())
-        for service in build_services(self):
+        for service in services.build(self):
             await service.start()
             self.services.append(service)
 

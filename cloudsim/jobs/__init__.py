@@ -1,10 +1,12 @@
 """Async jobs: the queue, its runners and the background duties of a server process."""
 from __future__ import annotations
 
+from .. import services
 
-def build_services(app) -> list:
-    """The background services one `cloudsim serve` process runs, in start order."""
+
+@services.service(services.JOBS)
+def _job_queue(app):
     from .queue import JobQueue
 
     app.jobs = JobQueue(app)
-    return [app.jobs]
+    return app.jobs
