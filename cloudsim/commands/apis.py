@@ -106,7 +106,7 @@ class CapabilityView(View):
         F("instancesstatsuseronly", "boolean", "true if only users' VM statistics are kept"),
         F("instancesdisksstatsretentionenabled", "boolean", "true if VM disk statistics are kept"),
         F("instancesdisksstatsretentiontime", "integer", "minutes VM disk statistics are kept"),
-        F("dynamicscalingenabled", "boolean", "true if running VMs may be scaled in some zone"),
+        F("dynamicscalingenabled", "boolean", "true if running VMs may be scaled in some zone", since="4.21.0"),
     )
 
 

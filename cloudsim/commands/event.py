@@ -34,7 +34,7 @@ class EventView(View):
         F("resourcetype", "string", "the type of that resource", since="4.17.0"),
         F("resourcename", "string", "the name of that resource", since="4.17.0"),
         F("created", "date", "when it happened"), F("state", "string", "Created, Scheduled, Started or Completed"),
-        F("parentid", "string", "the event that started this one"), F("archived", "boolean", "true if archived"),
+        F("parentid", "string", "the event that started this one"), F("archived", "boolean", "true if archived", since="4.19.0"),
     )
 
 
