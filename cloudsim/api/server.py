@@ -169,7 +169,7 @@ class ApiServer:
             await store.delete_session(self.app.db, session_id)
             raise failure
         if (now - session["last_access"]).total_seconds() > 30:
-            await store.touch_session(self.app.db, session_id)
+            await store.touch_session(self.app.db, session_id, now)
         self._enforce_post(request, params)
         if not params.get("command"):
             raise CloudStackError(BAD_REQUEST, "no command specified", None)
@@ -279,7 +279,8 @@ class ApiServer:
         session_id = "node0" + secrets.token_hex(13)
         session_key = secrets.token_urlsafe(20)
         timeout = int(self.app.config.get("server", "session_timeout")) * 60
-        await store.create_session(self.app.db, session_id, session_key, row["user_id"], timeout)
+        await store.create_session(self.app.db, session_id, session_key, row["user_id"], timeout,
+                                   self.app.clock.now())
         caller = access.Caller.of(row)
         body = Fields(username=row["username"], userid=str(row["user_uuid"]), domainid=str(row["domain_uuid"]),
                       timeout=timeout, account=row["account_name"], firstname=row["firstname"],

@@ -170,17 +170,20 @@ async def set_user_keys(db, user_id: int, api_key: str, sealed_secret: str) -> N
 
 
 # ------------------------------------------------------------------------- sessions
-async def create_session(db, session_id: str, session_key: str, user_id: int, timeout_s: int) -> None:
-    await db.execute("INSERT INTO user_session (id, session_key, user_id, timeout_s) VALUES ($1, $2, $3, $4)",
-                     session_id, session_key, user_id, timeout_s)
+async def create_session(db, session_id: str, session_key: str, user_id: int, timeout_s: int,
+                         at=None) -> None:
+    """`at`: the server clock's now (tests move that clock; the database's now() does not follow)."""
+    await db.execute("INSERT INTO user_session (id, session_key, user_id, timeout_s, created, last_access) "
+                     "VALUES ($1, $2, $3, $4, coalesce($5, now()), coalesce($5, now()))",
+                     session_id, session_key, user_id, timeout_s, at)
 
 
 async def get_session(db, session_id: str):
     return await db.fetchrow("SELECT * FROM user_session WHERE id = $1", session_id)
 
 
-async def touch_session(db, session_id: str) -> None:
-    await db.execute("UPDATE user_session SET last_access = now() WHERE id = $1", session_id)
+async def touch_session(db, session_id: str, at=None) -> None:
+    await db.execute("UPDATE user_session SET last_access = coalesce($2, now()) WHERE id = $1", session_id, at)
 
 
 async def delete_session(db, session_id: str) -> None:
