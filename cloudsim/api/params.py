@@ -15,6 +15,8 @@ FLOAT, DOUBLE, UUID, DATE, MAP, LIST = "float", "double", "uuid", "date", "map",
 # Reserved names matched in any case (1.4); the rest of the framework fields are exact.
 CREDENTIAL_NAMES = ("apikey", "signature", "signatureversion", "expires")
 _CONTROL = re.compile("[\x00-\x09\x0b\x0c\x0e-\x1f\x7f]")
+_JAVA_INTEGER = re.compile(r"[+-]?[0-9]+")     # what Integer/Long/Short.valueOf accept: no spaces, no '_'
+
 INT_RANGES = {INTEGER: (-2**31, 2**31 - 1), SHORT: (-2**15, 2**15 - 1), LONG: (-2**63, 2**63 - 1)}
 
 
@@ -132,14 +134,11 @@ def convert_scalar(kind: str, value: str, command: str, name: str):
     if kind == BOOLEAN:
         return value.strip().lower() == "true"
     if kind in INT_RANGES:
-        if value.strip() == "":
-            if kind == INTEGER:
-                return None
+        if value.strip() == "" and kind == INTEGER:
+            return None                          # a blank integer is treated as unset
+        if not _JAVA_INTEGER.fullmatch(value):
             raise invalid_value_error(command, name, value)
-        try:
-            number = int(value.strip())
-        except ValueError:
-            raise invalid_value_error(command, name, value) from None
+        number = int(value)
         low, high = INT_RANGES[kind]
         if not low <= number <= high:
             raise invalid_value_error(command, name, value)

@@ -243,7 +243,7 @@ async def _listing(ctx, values: dict[str, Any]) -> Listing:
         raise param_error('"pagesize" parameter is required when "page" is specified')
     if pagesize == -1:
         if page is not None:
-            raise param_error("Can't specify page parameter when pagesize is -1 (Unlimited)")
+            raise invalid_value("Can't specify page parameter when pagesize is -1 (Unlimited)")
         listing.limit = None
     elif pagesize is not None:
         if pagesize <= 0:

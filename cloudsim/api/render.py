@@ -38,7 +38,9 @@ def body_of(result) -> dict:
             out["displaytext"] = result.displaytext
         return out
     if isinstance(result, dict):
-        return result
+        # fields directly under the response element (login, jobs, …): nulls are omitted, as everywhere
+        return result if None not in result.values() else type(result)((k, v) for k, v in result.items()
+                                                                        if v is not None)
     raise TypeError(f"cannot render {type(result).__name__}")
 
 

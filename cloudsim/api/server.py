@@ -136,7 +136,17 @@ class ApiServer:
         except CloudStackError as err:
             authenticated = caller is not None and err.code != 401
             reply = self._error(err, params, command, fmt, caller, self._version_for(authenticated))
-        return reply.response()
+        return self._respond(reply, params, command, fmt, caller)
+
+    def _respond(self, reply: Reply, params: dict, command: str | None, fmt: str, caller,
+                 extra_headers: dict | None = None, reason: str | None = None) -> web.Response:
+        """Render; a result that cannot be rendered is CloudStack's 530, not aiohttp's bare 500."""
+        try:
+            return reply.response(extra_headers, reason)
+        except Exception:
+            log.exception("rendering the answer to %s failed", command)
+            err = CloudStackError(INTERNAL_ERROR, f"Internal error executing API command {command}", 4250)
+            return self._error(err, params, command, fmt, caller, reply.version).response(extra_headers)
 
     async def _session_caller(self, request: web.Request, params: dict) -> access.Caller | None:
         cookie = request.cookies.get("JSESSIONID")
@@ -350,7 +360,7 @@ class ApiServer:
         reason = None
         if reply.status != 200:
             reason = _header_safe(reply.description or "error")
-        return reply.response(headers, reason)
+        return self._respond(reply, params, command, fmt, self.app.system_caller, headers, reason)
 
 
 def routes(app_state, integration: bool = False) -> web.Application:

@@ -175,7 +175,7 @@ async def list_accounts(ctx, *, listing,
             where.append(scope.sql("a.id", "d.path", args))
     if not ctx.is_admin:
         where.append("a.type <> 2")
-    for value, clause in ((accounttype, "a.type = ${}"), (state, "lower(a.state) = lower(${})"),
+    for value, clause in ((accounttype, "a.type = ${}::int"), (state, "lower(a.state) = lower(${})"),
                           (name, "lower(a.name) = lower(${})"), (iscleanuprequired, "a.cleanup_needed = ${}")):
         if value is not None:
             args.append(value)
@@ -371,7 +371,7 @@ async def list_users(ctx, *, listing,
     else:
         scope = await list_scope(ctx.db, ctx.caller, listing)
         where.append(scope.sql("u.account_id", "d.path", args))
-    for value, clause in ((accounttype, "a.type = ${}"), (state, "lower(u.state) = lower(${})"),
+    for value, clause in ((accounttype, "a.type = ${}::int"), (state, "lower(u.state) = lower(${})"),
                           (username, "lower(u.username) = lower(${})")):
         if value is not None:
             args.append(value)
