@@ -349,7 +349,7 @@ class ApiServer:
             if key.lower() == "response":
                 fmt = "json" if params.pop(key) == "json" else "xml"
         command = params.get("command")
-        headers = {"Connection": "close"}
+        headers = {"Connection": "close", "Server": "HttpComponents/1.1"}
         if command is not None and command.lower() in ("login", "logout"):
             reply = Reply("error", {}, fmt)
             reply.raw = (b'{ "error" : { "description" : "Internal Server Error" } }' if fmt == "json"
