@@ -167,3 +167,557 @@ CREATE TABLE IF NOT EXISTS async_job (
 CREATE INDEX IF NOT EXISTS async_job_pending ON async_job (id) WHERE status = 0;
 CREATE INDEX IF NOT EXISTS async_job_account ON async_job (account_id, created DESC);
 CREATE INDEX IF NOT EXISTS async_job_instance ON async_job (instance_type, instance_id) WHERE status = 0;
+
+-- ---------------------------------------------------------------- SSH key pairs and registered user data
+-- A key pair is the public half only: generated private keys are returned once and never stored.
+-- Names are unique per account regardless of case (CloudStack's MySQL collation compares so);
+-- a VM refers to its key pairs by name within its owner's account.
+CREATE TABLE IF NOT EXISTS ssh_keypair (
+    id          bigserial PRIMARY KEY,
+    uuid        uuid NOT NULL UNIQUE,
+    account_id  bigint NOT NULL REFERENCES account(id),
+    domain_id   bigint NOT NULL REFERENCES domain(id),
+    name        text NOT NULL,
+    fingerprint text NOT NULL,                 -- colon-separated MD5 of the key blob
+    public_key  text NOT NULL,                 -- '<type> <base64 blob>', no comment
+    created     timestamptz NOT NULL DEFAULT now()
+);
+CREATE UNIQUE INDEX IF NOT EXISTS ssh_keypair_name ON ssh_keypair (account_id, lower(name));
+CREATE UNIQUE INDEX IF NOT EXISTS ssh_keypair_key ON ssh_keypair (account_id, fingerprint);
+
+-- Stored user data (registerUserData); a VM or template refers to it by id.
+CREATE TABLE IF NOT EXISTS user_data (
+    id          bigserial PRIMARY KEY,
+    uuid        uuid NOT NULL UNIQUE,
+    account_id  bigint NOT NULL REFERENCES account(id),
+    domain_id   bigint NOT NULL REFERENCES domain(id),
+    name        text NOT NULL,
+    user_data   text NOT NULL,                 -- base64, normalised with padding
+    params      text,                          -- comma-separated variable names
+    created     timestamptz NOT NULL DEFAULT now()
+);
+CREATE UNIQUE INDEX IF NOT EXISTS user_data_name ON user_data (account_id, lower(name));
+
+-- ================================================================ infrastructure (zones, pods, clusters, hosts)
+-- Zone = CloudStack's data_center. allocation_state: Enabled/Disabled.
+CREATE TABLE IF NOT EXISTS zone (
+    id                    bigserial PRIMARY KEY,
+    uuid                  uuid NOT NULL UNIQUE,
+    name                  text NOT NULL,
+    description           text,
+    dns1                  text,
+    dns2                  text,
+    ip6dns1               text,
+    ip6dns2               text,
+    internal_dns1         text,
+    internal_dns2         text,
+    guest_cidr            text,
+    network_domain        text,
+    domain_id             bigint REFERENCES domain(id),   -- dedicated/public zone restriction
+    network_type          text NOT NULL,                  -- Basic or Advanced
+    security_groups       boolean NOT NULL DEFAULT false,
+    local_storage_enabled boolean NOT NULL DEFAULT false,
+    allocation_state      text NOT NULL DEFAULT 'Enabled',
+    dhcp_provider         text NOT NULL DEFAULT 'VirtualRouter',
+    zone_token            text NOT NULL,
+    is_edge               boolean NOT NULL DEFAULT false,
+    sort_key              integer NOT NULL DEFAULT 0,
+    details               jsonb NOT NULL DEFAULT '{}',
+    created               timestamptz NOT NULL DEFAULT now(),
+    removed               timestamptz
+);
+CREATE UNIQUE INDEX IF NOT EXISTS zone_name_live ON zone (lower(name)) WHERE removed IS NULL;
+
+CREATE TABLE IF NOT EXISTS pod (
+    id               bigserial PRIMARY KEY,
+    uuid             uuid NOT NULL UNIQUE,
+    name             text NOT NULL,
+    zone_id          bigint NOT NULL REFERENCES zone(id),
+    gateway          text,
+    netmask          text,
+    start_ip         text,                       -- management (private) range for hosts and system VMs
+    end_ip           text,
+    allocation_state text NOT NULL DEFAULT 'Enabled',
+    created          timestamptz NOT NULL DEFAULT now(),
+    removed          timestamptz
+);
+CREATE UNIQUE INDEX IF NOT EXISTS pod_name_live ON pod (zone_id, lower(name)) WHERE removed IS NULL;
+
+CREATE TABLE IF NOT EXISTS cluster (
+    id               bigserial PRIMARY KEY,
+    uuid             uuid NOT NULL UNIQUE,
+    name             text NOT NULL,
+    zone_id          bigint NOT NULL REFERENCES zone(id),
+    pod_id           bigint NOT NULL REFERENCES pod(id),
+    hypervisor       text NOT NULL,              -- Simulator, KVM, XenServer, VMware …
+    cluster_type     text NOT NULL DEFAULT 'CloudManaged',
+    allocation_state text NOT NULL DEFAULT 'Enabled',
+    managed_state    text NOT NULL DEFAULT 'Managed',
+    arch             text NOT NULL DEFAULT 'x86_64',
+    url              text,
+    details          jsonb NOT NULL DEFAULT '{}',
+    created          timestamptz NOT NULL DEFAULT now(),
+    removed          timestamptz
+);
+CREATE UNIQUE INDEX IF NOT EXISTS cluster_name_live ON cluster (pod_id, lower(name)) WHERE removed IS NULL;
+
+-- A hypervisor host (type Routing). status = connection state (Up, Down, Disconnected, Alert …),
+-- resource_state = the admin state (Enabled, Disabled, PrepareForMaintenance, Maintenance …).
+CREATE TABLE IF NOT EXISTS host (
+    id                 bigserial PRIMARY KEY,
+    uuid               uuid NOT NULL UNIQUE,
+    name               text NOT NULL,
+    guid               text NOT NULL,           -- the driver's handle for the host
+    type               text NOT NULL DEFAULT 'Routing',
+    status             text NOT NULL DEFAULT 'Up',
+    resource_state     text NOT NULL DEFAULT 'Enabled',
+    zone_id            bigint NOT NULL REFERENCES zone(id),
+    pod_id             bigint NOT NULL REFERENCES pod(id),
+    cluster_id         bigint NOT NULL REFERENCES cluster(id),
+    hypervisor         text NOT NULL,
+    hypervisor_version text,
+    version            text,
+    url                text NOT NULL,
+    username           text,
+    password           text,                    -- Fernet token, like API secrets
+    private_ip         text,
+    cpu_sockets        integer NOT NULL DEFAULT 1,
+    cpus               integer NOT NULL,        -- cores
+    speed              bigint NOT NULL,         -- MHz per core
+    total_memory       bigint NOT NULL,         -- bytes
+    local_storage      bigint NOT NULL DEFAULT 0,   -- bytes
+    arch               text NOT NULL DEFAULT 'x86_64',
+    capabilities       text,
+    host_tags          text[] NOT NULL DEFAULT '{}',   -- explicit tags (updateHost hosttags)
+    implicit_tags      text[] NOT NULL DEFAULT '{}',   -- tags added at discovery (GPU)
+    os_category_id     bigint,                  -- guest.os.category.id preference
+    annotation         text,
+    details            jsonb NOT NULL DEFAULT '{}',
+    last_ping          timestamptz,             -- last heartbeat from the host's agent
+    mgmt_server_id     bigint,
+    cpu_used_pct       double precision,        -- latest host statistics reported by the agent
+    memory_used        bigint,
+    cpu_load_average   double precision,
+    network_kbs_read   bigint,
+    network_kbs_write  bigint,
+    disconnected       timestamptz,
+    created            timestamptz NOT NULL DEFAULT now(),
+    removed            timestamptz
+);
+CREATE UNIQUE INDEX IF NOT EXISTS host_guid_live ON host (guid) WHERE removed IS NULL;
+CREATE INDEX IF NOT EXISTS host_cluster ON host (cluster_id) WHERE removed IS NULL;
+
+-- GPU groups and the vGPU types each offers, as the host reports them; remaining_capacity is
+-- decremented when a VM takes a vGPU of that type.
+CREATE TABLE IF NOT EXISTS host_gpu (
+    id                 bigserial PRIMARY KEY,
+    host_id            bigint NOT NULL REFERENCES host(id) ON DELETE CASCADE,
+    group_name         text NOT NULL,
+    vgpu_type          text NOT NULL,
+    video_ram          bigint,
+    max_heads          bigint,
+    max_resolution_x   bigint,
+    max_resolution_y   bigint,
+    max_vgpu_per_pgpu  bigint,
+    remaining_capacity bigint NOT NULL,
+    max_capacity       bigint NOT NULL,
+    UNIQUE (host_id, group_name, vgpu_type)
+);
+
+-- Per host and capacity type (0 memory bytes, 1 CPU MHz, 9 local storage bytes, 90 CPU cores, 19 GPU):
+-- raw total, capacity used by running VMs, capacity reserved for stopped ones (CloudStack's
+-- op_host_capacity). Overprovisioning factors apply when read (core/capacity.py).
+CREATE TABLE IF NOT EXISTS host_capacity (
+    host_id  bigint NOT NULL REFERENCES host(id) ON DELETE CASCADE,
+    type     smallint NOT NULL,
+    total    bigint NOT NULL,
+    used     bigint NOT NULL DEFAULT 0,
+    reserved bigint NOT NULL DEFAULT 0,
+    PRIMARY KEY (host_id, type)
+);
+
+-- ================================================================ guest OS types
+CREATE TABLE IF NOT EXISTS guest_os_category (
+    id      bigint PRIMARY KEY,                 -- CloudStack's ids
+    uuid    uuid NOT NULL UNIQUE,
+    name    text NOT NULL,
+    featured boolean NOT NULL DEFAULT false,
+    created timestamptz NOT NULL DEFAULT now()
+);
+
+CREATE TABLE IF NOT EXISTS guest_os (
+    id           bigint PRIMARY KEY,            -- CloudStack's ids
+    uuid         uuid NOT NULL UNIQUE,
+    category_id  bigint NOT NULL REFERENCES guest_os_category(id),
+    display_name text NOT NULL,
+    user_defined boolean NOT NULL DEFAULT false,
+    for_display  boolean NOT NULL DEFAULT true,
+    created      timestamptz NOT NULL DEFAULT now(),
+    removed      timestamptz
+);
+
+-- ================================================================ offerings
+CREATE TABLE IF NOT EXISTS disk_offering (
+    id                  bigserial PRIMARY KEY,
+    uuid                uuid NOT NULL UNIQUE,
+    name                text NOT NULL,
+    display_text        text NOT NULL,
+    disk_size           bigint NOT NULL DEFAULT 0,      -- bytes; 0 with customized
+    customized          boolean NOT NULL DEFAULT false,
+    disk_size_strict    boolean NOT NULL DEFAULT false,
+    storage_type        text NOT NULL DEFAULT 'shared',
+    provisioning_type   text NOT NULL DEFAULT 'thin',
+    tags                text,
+    customized_iops     boolean,
+    min_iops            bigint,
+    max_iops            bigint,
+    hv_snapshot_reserve integer,
+    cache_mode          text,
+    encrypt             boolean NOT NULL DEFAULT false,
+    display_offering    boolean NOT NULL DEFAULT true,
+    rates               jsonb NOT NULL DEFAULT '{}',    -- bytes/iops throttles by response field name
+    details             jsonb NOT NULL DEFAULT '{}',
+    domain_ids          bigint[] NOT NULL DEFAULT '{}', -- empty = public
+    zone_ids            bigint[] NOT NULL DEFAULT '{}', -- empty = all zones
+    compute_only        boolean NOT NULL DEFAULT false, -- the root-disk twin of a service offering
+    sort_key            integer NOT NULL DEFAULT 0,
+    state               text NOT NULL DEFAULT 'Active',
+    created             timestamptz NOT NULL DEFAULT now(),
+    removed             timestamptz
+);
+
+CREATE TABLE IF NOT EXISTS service_offering (
+    id                    bigserial PRIMARY KEY,
+    uuid                  uuid NOT NULL UNIQUE,
+    name                  text NOT NULL,
+    display_text          text NOT NULL,
+    cpus                  integer,                  -- NULL for custom offerings
+    speed                 integer,
+    memory                integer,                  -- MiB
+    customized            boolean NOT NULL DEFAULT false,
+    min_cpus              integer,
+    max_cpus              integer,
+    min_memory            integer,
+    max_memory            integer,
+    ha_enabled            boolean NOT NULL DEFAULT false,
+    limit_cpu_use         boolean NOT NULL DEFAULT false,
+    is_volatile           boolean NOT NULL DEFAULT false,
+    host_tags             text,                     -- comma separated, as CloudStack stores them
+    deployment_planner    text,
+    dynamic_scaling       boolean NOT NULL DEFAULT true,
+    is_system             boolean NOT NULL DEFAULT false,
+    system_vm_type        text,
+    network_rate          integer,
+    root_disk_size        bigint,                   -- GiB
+    storage_type          text NOT NULL DEFAULT 'shared',
+    provisioning_type     text NOT NULL DEFAULT 'thin',
+    storage_tags          text,
+    encrypt_root          boolean NOT NULL DEFAULT false,
+    disk_offering_id      bigint REFERENCES disk_offering(id),
+    disk_offering_strict  boolean NOT NULL DEFAULT false,
+    details               jsonb NOT NULL DEFAULT '{}',   -- pciDevice, vgpuType, planner keys …
+    domain_ids            bigint[] NOT NULL DEFAULT '{}',
+    zone_ids              bigint[] NOT NULL DEFAULT '{}',
+    default_use           boolean NOT NULL DEFAULT false,
+    sort_key              integer NOT NULL DEFAULT 0,
+    state                 text NOT NULL DEFAULT 'Active',
+    created               timestamptz NOT NULL DEFAULT now(),
+    removed               timestamptz
+);
+
+-- ================================================================ templates and ISOs (one table, as in CloudStack)
+CREATE TABLE IF NOT EXISTS vm_template (
+    id               bigserial PRIMARY KEY,
+    uuid             uuid NOT NULL UNIQUE,
+    unique_name      text NOT NULL,
+    name             text NOT NULL,
+    display_text     text NOT NULL,
+    format           text NOT NULL,              -- VHD, QCOW2, RAW, OVA, ISO …
+    type             text NOT NULL DEFAULT 'USER',   -- USER, BUILTIN, SYSTEM, ROUTING, PERHOST, VNF
+    hypervisor       text,                       -- NULL for ISOs
+    bits             integer NOT NULL DEFAULT 64,
+    arch             text NOT NULL DEFAULT 'x86_64',
+    url              text,
+    checksum         text,
+    is_public        boolean NOT NULL DEFAULT false,
+    featured         boolean NOT NULL DEFAULT false,
+    extractable      boolean NOT NULL DEFAULT false,
+    bootable         boolean NOT NULL DEFAULT true,
+    requires_hvm     boolean NOT NULL DEFAULT true,
+    password_enabled boolean NOT NULL DEFAULT false,
+    sshkey_enabled   boolean NOT NULL DEFAULT false,
+    dynamically_scalable boolean NOT NULL DEFAULT false,  -- the image carries XenServer/VMware tools
+    is_routing       boolean NOT NULL DEFAULT false,
+    cross_zones      boolean NOT NULL DEFAULT false,
+    direct_download  boolean NOT NULL DEFAULT false,
+    deploy_as_is     boolean NOT NULL DEFAULT false,
+    template_tag     text,
+    account_id       bigint NOT NULL REFERENCES account(id),
+    domain_id        bigint NOT NULL REFERENCES domain(id),
+    guest_os_id      bigint REFERENCES guest_os(id),
+    size             bigint,                     -- virtual size, bytes
+    physical_size    bigint,
+    sort_key         integer NOT NULL DEFAULT 0,
+    details          jsonb NOT NULL DEFAULT '{}',
+    state            text NOT NULL DEFAULT 'Active',
+    created          timestamptz NOT NULL DEFAULT now(),
+    removed          timestamptz
+);
+CREATE INDEX IF NOT EXISTS vm_template_account ON vm_template (account_id) WHERE removed IS NULL;
+
+-- Where an image is stored (CloudStack's template_store_ref collapsed per zone).
+CREATE TABLE IF NOT EXISTS template_zone (
+    template_id    bigint NOT NULL REFERENCES vm_template(id),
+    zone_id        bigint NOT NULL REFERENCES zone(id),
+    status         text NOT NULL DEFAULT 'Download Complete',
+    download_state text NOT NULL DEFAULT 'DOWNLOADED',
+    download_pct   integer NOT NULL DEFAULT 100,
+    ready          boolean NOT NULL DEFAULT true,
+    created        timestamptz NOT NULL DEFAULT now(),
+    removed        timestamptz,
+    PRIMARY KEY (template_id, zone_id)
+);
+
+-- Accounts a private image is shared with (launch_permission).
+CREATE TABLE IF NOT EXISTS template_permission (
+    template_id bigint NOT NULL REFERENCES vm_template(id),
+    account_id  bigint NOT NULL REFERENCES account(id),
+    PRIMARY KEY (template_id, account_id)
+);
+
+-- ================================================================ networking for guests
+CREATE TABLE IF NOT EXISTS network_offering (
+    id                bigserial PRIMARY KEY,
+    uuid              uuid NOT NULL UNIQUE,
+    name              text NOT NULL UNIQUE,
+    display_text      text NOT NULL,
+    guest_type        text,                      -- Shared, Isolated, L2
+    traffic_type      text NOT NULL DEFAULT 'Guest',
+    services          jsonb NOT NULL DEFAULT '{}',   -- service -> [providers]
+    specify_ip_ranges boolean NOT NULL DEFAULT false,
+    specify_vlan      boolean NOT NULL DEFAULT false,
+    is_default        boolean NOT NULL DEFAULT true,
+    conserve_mode     boolean NOT NULL DEFAULT true,
+    availability      text NOT NULL DEFAULT 'Optional',
+    is_system         boolean NOT NULL DEFAULT false,
+    state             text NOT NULL DEFAULT 'Enabled',
+    created           timestamptz NOT NULL DEFAULT now()
+);
+
+CREATE TABLE IF NOT EXISTS network (
+    id                  bigserial PRIMARY KEY,
+    uuid                uuid NOT NULL UNIQUE,
+    name                text NOT NULL,
+    display_text        text,
+    zone_id             bigint NOT NULL REFERENCES zone(id),
+    network_offering_id bigint NOT NULL REFERENCES network_offering(id),
+    traffic_type        text NOT NULL DEFAULT 'Guest',
+    guest_type          text,                    -- Shared, Isolated, L2
+    acl_type            text,                    -- Domain, Account
+    broadcast_domain    text NOT NULL DEFAULT 'Native',
+    broadcast_uri       text,
+    gateway             text,
+    cidr                text,
+    vlan                text,
+    network_domain      text,
+    dns1                text,
+    dns2                text,
+    state               text NOT NULL DEFAULT 'Setup',
+    specify_ip_ranges   boolean NOT NULL DEFAULT false,
+    is_system           boolean NOT NULL DEFAULT false,
+    account_id          bigint NOT NULL REFERENCES account(id),
+    domain_id           bigint NOT NULL REFERENCES domain(id),
+    subdomain_access    boolean,
+    created             timestamptz NOT NULL DEFAULT now(),
+    removed             timestamptz
+);
+
+-- Public / guest IP ranges (CloudStack's vlan table) and their addresses (user_ip_address).
+CREATE TABLE IF NOT EXISTS vlan_ip_range (
+    id                  bigserial PRIMARY KEY,
+    uuid                uuid NOT NULL UNIQUE,
+    zone_id             bigint NOT NULL REFERENCES zone(id),
+    pod_id              bigint REFERENCES pod(id),
+    network_id          bigint REFERENCES network(id),
+    vlan_tag            text NOT NULL DEFAULT 'untagged',
+    gateway             text NOT NULL,
+    netmask             text NOT NULL,
+    start_ip            inet NOT NULL,
+    end_ip              inet NOT NULL,
+    for_virtual_network boolean NOT NULL DEFAULT false,   -- false: DirectAttached (Basic zone guest IPs)
+    for_system_vms      boolean NOT NULL DEFAULT false,
+    account_id          bigint REFERENCES account(id),     -- dedicated to an account
+    domain_id           bigint REFERENCES domain(id),
+    created             timestamptz NOT NULL DEFAULT now(),
+    removed             timestamptz
+);
+
+CREATE TABLE IF NOT EXISTS ip_address (
+    id           bigserial PRIMARY KEY,
+    uuid         uuid NOT NULL UNIQUE,
+    vlan_id      bigint NOT NULL REFERENCES vlan_ip_range(id),
+    zone_id      bigint NOT NULL REFERENCES zone(id),
+    network_id   bigint REFERENCES network(id),
+    address      inet NOT NULL,
+    state        text NOT NULL DEFAULT 'Free',   -- Free, Allocating, Allocated, Releasing, Reserved
+    account_id   bigint,
+    domain_id    bigint,
+    vm_id        bigint,                         -- the VM holding it (deploy, static NAT)
+    nic_id       bigint,
+    source_nat   boolean NOT NULL DEFAULT false,
+    allocated    timestamptz,
+    UNIQUE (zone_id, address)
+);
+CREATE INDEX IF NOT EXISTS ip_address_free ON ip_address (vlan_id, address) WHERE state = 'Free';
+
+CREATE TABLE IF NOT EXISTS security_group (
+    id          bigserial PRIMARY KEY,
+    uuid        uuid NOT NULL UNIQUE,
+    name        text NOT NULL,
+    description text,
+    account_id  bigint NOT NULL REFERENCES account(id),
+    domain_id   bigint NOT NULL REFERENCES domain(id),
+    created     timestamptz NOT NULL DEFAULT now()
+);
+CREATE UNIQUE INDEX IF NOT EXISTS security_group_name ON security_group (account_id, lower(name));
+
+CREATE TABLE IF NOT EXISTS security_group_rule (
+    id                bigserial PRIMARY KEY,
+    uuid              uuid NOT NULL UNIQUE,
+    security_group_id bigint NOT NULL REFERENCES security_group(id) ON DELETE CASCADE,
+    direction         text NOT NULL,             -- ingress, egress
+    protocol          text NOT NULL,
+    start_port        integer,
+    end_port          integer,
+    icmp_type         integer,
+    icmp_code         integer,
+    cidr              text,
+    allowed_group_id  bigint REFERENCES security_group(id)
+);
+
+-- ================================================================ the simulator hypervisor's own state
+-- Only cloudsim/hypervisors/simulator.py reads or writes these tables.
+CREATE TABLE IF NOT EXISTS sim_host (
+    id            bigserial PRIMARY KEY,
+    guid          text NOT NULL UNIQUE,
+    url           text NOT NULL,
+    zone_id       bigint,                        -- scope for fault injection (as given at connect)
+    pod_id        bigint,
+    cluster_id    bigint,
+    host_id       bigint,
+    private_ip    text,
+    cpus          integer NOT NULL,
+    speed         bigint NOT NULL,
+    memory        bigint NOT NULL,
+    local_storage bigint NOT NULL,
+    arch          text NOT NULL DEFAULT 'x86_64',
+    gpus          jsonb NOT NULL DEFAULT '[]',
+    responsive    boolean NOT NULL DEFAULT true,   -- false: the agent stops answering
+    created       timestamptz NOT NULL DEFAULT now(),
+    removed       timestamptz
+);
+
+CREATE TABLE IF NOT EXISTS sim_vm (
+    id          bigserial PRIMARY KEY,
+    name        text NOT NULL UNIQUE,            -- the internal instance name (i-2-17-VM)
+    sim_host_id bigint NOT NULL REFERENCES sim_host(id),
+    power_state text NOT NULL,                   -- PowerOn, PowerOff
+    cpus        integer NOT NULL,
+    speed       bigint NOT NULL,
+    memory      bigint NOT NULL,                 -- bytes
+    vgpu        text,
+    iso         text,
+    boots       integer NOT NULL DEFAULT 1,
+    updated     timestamptz NOT NULL DEFAULT now()
+);
+
+CREATE TABLE IF NOT EXISTS sim_vm_snapshot (
+    id          bigserial PRIMARY KEY,
+    vm_name     text NOT NULL,
+    name        text NOT NULL,
+    power_state text NOT NULL,
+    cpus        integer NOT NULL,
+    speed       bigint NOT NULL,
+    memory      bigint NOT NULL,
+    created     timestamptz NOT NULL DEFAULT now(),
+    UNIQUE (vm_name, name)
+);
+
+-- configureSimulator mocks (CloudStack's mockconfiguration).
+CREATE TABLE IF NOT EXISTS sim_mock (
+    id            bigserial PRIMARY KEY,
+    zone_id       bigint,
+    pod_id        bigint,
+    cluster_id    bigint,
+    host_id       bigint,
+    name          text NOT NULL,
+    value         text NOT NULL,
+    count         integer,                       -- NULL = until cleaned up
+    json_response text,
+    removed       boolean NOT NULL DEFAULT false
+);
+
+-- CloudStack's OS categories and a common subset of its guest OS types, with CloudStack's ids.
+INSERT INTO guest_os_category (id, uuid, name) VALUES
+    (1, gen_random_uuid(), 'CentOS'),
+    (2, gen_random_uuid(), 'Debian'),
+    (3, gen_random_uuid(), 'Oracle'),
+    (4, gen_random_uuid(), 'RedHat'),
+    (5, gen_random_uuid(), 'SUSE'),
+    (6, gen_random_uuid(), 'Windows'),
+    (7, gen_random_uuid(), 'Other'),
+    (8, gen_random_uuid(), 'Novel'),
+    (9, gen_random_uuid(), 'Unix'),
+    (10, gen_random_uuid(), 'Ubuntu'),
+    (11, gen_random_uuid(), 'None')
+ON CONFLICT (id) DO NOTHING;
+INSERT INTO guest_os (id, uuid, category_id, display_name) VALUES
+    (12, gen_random_uuid(), 1, 'CentOS 5.3 (64-bit)'),
+    (112, gen_random_uuid(), 1, 'CentOS 5.5 (64-bit)'),
+    (141, gen_random_uuid(), 1, 'CentOS 5.6 (32-bit)'),
+    (142, gen_random_uuid(), 1, 'CentOS 5.6 (64-bit)'),
+    (144, gen_random_uuid(), 1, 'CentOS 6.0 (64-bit)'),
+    (182, gen_random_uuid(), 1, 'CentOS 6.4 (64-bit)'),
+    (297, gen_random_uuid(), 1, 'CentOS 8'),
+    (15, gen_random_uuid(), 2, 'Debian GNU/Linux 5.0 (64-bit)'),
+    (133, gen_random_uuid(), 2, 'Debian GNU/Linux 6(64-bit)'),
+    (184, gen_random_uuid(), 2, 'Debian GNU/Linux 7(64-bit)'),
+    (293, gen_random_uuid(), 2, 'Debian GNU/Linux 10 (64-bit)'),
+    (148, gen_random_uuid(), 3, 'Oracle Enterprise Linux 6.0 (64-bit)'),
+    (114, gen_random_uuid(), 4, 'Red Hat Enterprise Linux 5.5 (64-bit)'),
+    (137, gen_random_uuid(), 4, 'Red Hat Enterprise Linux 6.0 (64-bit)'),
+    (286, gen_random_uuid(), 4, 'Red Hat Enterprise Linux 8.0'),
+    (115, gen_random_uuid(), 4, 'Fedora 13'),
+    (47, gen_random_uuid(), 5, 'SUSE Linux Enterprise Server 11 (64-bit)'),
+    (49, gen_random_uuid(), 6, 'Windows 7 (64-bit)'),
+    (166, gen_random_uuid(), 6, 'Windows 8 (64-bit)'),
+    (54, gen_random_uuid(), 6, 'Windows Server 2008 R2 (64-bit)'),
+    (167, gen_random_uuid(), 6, 'Windows Server 2012 (64-bit)'),
+    (168, gen_random_uuid(), 6, 'Windows Server 2012 R2 (64-bit)'),
+    (160, gen_random_uuid(), 6, 'Windows PV'),
+    (60, gen_random_uuid(), 7, 'Other (32-bit)'),
+    (103, gen_random_uuid(), 7, 'Other (64-bit)'),
+    (98, gen_random_uuid(), 7, 'Other Linux (32-bit)'),
+    (99, gen_random_uuid(), 7, 'Other Linux (64-bit)'),
+    (139, gen_random_uuid(), 7, 'Other PV (32-bit)'),
+    (140, gen_random_uuid(), 7, 'Other PV (64-bit)'),
+    (138, gen_random_uuid(), 7, 'None'),
+    (77, gen_random_uuid(), 8, 'Novell Netware 6.x'),
+    (80, gen_random_uuid(), 9, 'Sun Solaris 10(64-bit)'),
+    (84, gen_random_uuid(), 9, 'FreeBSD (64-bit)'),
+    (59, gen_random_uuid(), 10, 'Other Ubuntu (32-bit)'),
+    (100, gen_random_uuid(), 10, 'Other Ubuntu (64-bit)'),
+    (126, gen_random_uuid(), 10, 'Ubuntu 10.04 (64-bit)'),
+    (164, gen_random_uuid(), 10, 'Ubuntu 12.04 (64-bit)'),
+    (279, gen_random_uuid(), 10, 'Ubuntu 18.04 LTS')
+ON CONFLICT (id) DO NOTHING;
+
+-- CloudStack's default network offerings that zones are built on.
+INSERT INTO network_offering (uuid, name, display_text, guest_type, services, specify_ip_ranges, specify_vlan, availability) VALUES
+    (gen_random_uuid(), 'DefaultSharedNetworkOfferingWithSGService', 'Offering for Shared Security group enabled networks', 'Shared',
+     '{"Dhcp": ["VirtualRouter"], "Dns": ["VirtualRouter"], "UserData": ["VirtualRouter"], "SecurityGroup": ["SecurityGroupProvider"]}', true, true, 'Optional'),
+    (gen_random_uuid(), 'DefaultSharedNetworkOffering', 'Offering for Shared networks', 'Shared',
+     '{"Dhcp": ["VirtualRouter"], "Dns": ["VirtualRouter"], "UserData": ["VirtualRouter"]}', true, true, 'Optional'),
+    (gen_random_uuid(), 'DefaultIsolatedNetworkOfferingWithSourceNatService', 'Offering for Isolated networks with Source Nat service enabled', 'Isolated',
+     '{"Dhcp": ["VirtualRouter"], "Dns": ["VirtualRouter"], "UserData": ["VirtualRouter"], "SourceNat": ["VirtualRouter"], "StaticNat": ["VirtualRouter"], "PortForwarding": ["VirtualRouter"], "Firewall": ["VirtualRouter"], "Lb": ["VirtualRouter"], "Vpn": ["VirtualRouter"]}', false, false, 'Required')
+ON CONFLICT (name) DO NOTHING;
