@@ -497,7 +497,7 @@ async def create_domain(ctx, *,
     if "/" in name or not name.strip():
         raise invalid_value("Domain name must not be blank or contain '/'")
     if await store.domain_by_path(ctx.db, parent["path"] + name + "/"):
-        raise invalid_value(f"Domain with name {name} already exists for the parent id={parent['id']}")
+        raise invalid_value(f"Domain with name [{name}] already exists for the parent with ID [{parent['id']}].")
     if domainid is not None and not P.is_uuid(domainid):
         raise invalid_value(f"Invalid UUID {domainid}")
     async with ctx.db.transaction() as conn:
