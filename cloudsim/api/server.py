@@ -105,7 +105,8 @@ class ApiServer:
 
     def _error(self, err: CloudStackError, params: dict, command: str | None, fmt: str,
                caller: access.Caller | None = None, version: str | None = None) -> Reply:
-        if caller is not None and not caller.is_root_admin and err.code in _MASKED:
+        # Only errors born of an exception are masked; ones the API layer raises itself (9999) are not.
+        if caller is not None and not caller.is_root_admin and err.code in _MASKED and err.cserrorcode != 9999:
             err = CloudStackError(err.code, MASKED_TEXT, err.cserrorcode)
         return Reply(self._error_name(params, command, err.code), render.error_body(err), fmt, err.code,
                      version, err.text)
