@@ -131,6 +131,7 @@ CREATE TABLE IF NOT EXISTS alert (
 );
 
 -- ---------------------------------------------------------------- management servers and async jobs
+-- One row per `cloudsim serve` process that ever started (cloudsim/jobs/servers.py keeps it alive).
 CREATE TABLE IF NOT EXISTS management_server (
     id        bigserial PRIMARY KEY,
     uuid      uuid NOT NULL UNIQUE,
@@ -139,9 +140,15 @@ CREATE TABLE IF NOT EXISTS management_server (
     pid       integer,
     state     text NOT NULL DEFAULT 'Up',      -- Up, Down
     started   timestamptz NOT NULL DEFAULT now(),
-    last_seen timestamptz NOT NULL DEFAULT now()
+    last_seen timestamptz NOT NULL DEFAULT now(),  -- heartbeat, on the server's clock
+    stopped   timestamptz                          -- when it went Down (clean stop or declared dead)
 );
+ALTER TABLE management_server ADD COLUMN IF NOT EXISTS stopped timestamptz;
+CREATE INDEX IF NOT EXISTS management_server_up ON management_server (last_seen) WHERE state = 'Up';
 
+-- Async jobs (cloudsim/jobs). A job is queued with msid NULL, claimed by one runner (msid set),
+-- and finished with status 1 or 2 (msid NULL again, complete_msid kept). Jobs on the same
+-- (instance_type, instance_id) run one at a time, in id order.
 CREATE TABLE IF NOT EXISTS async_job (
     id             bigserial PRIMARY KEY,
     uuid           uuid NOT NULL UNIQUE,
@@ -149,24 +156,30 @@ CREATE TABLE IF NOT EXISTS async_job (
     account_id     bigint NOT NULL,
     command        text NOT NULL,              -- API name, e.g. stopVirtualMachine
     cmd            text NOT NULL,              -- CloudStack's command class as clients see it
-    params         jsonb NOT NULL,
+    params         jsonb NOT NULL,             -- the normalised API parameters, re-bound when the job runs
     status         smallint NOT NULL DEFAULT 0,   -- 0 in progress, 1 succeeded, 2 failed
     proc_status    integer NOT NULL DEFAULT 0,
     result_code    integer NOT NULL DEFAULT 0,
     result_type    text,
-    result         jsonb,
+    result         jsonb,                      -- the jobresult object, tagged so Entity names survive
     instance_type  text,
     instance_id    bigint,
     instance_uuid  text,
-    msid           bigint,                     -- the management server running it
+    msid           bigint,                     -- the management server running it (NULL: queued or done)
+    complete_msid  bigint,                     -- the management server that finished it
+    start_event_id bigint,                     -- the job's Scheduled event
     executions     integer NOT NULL DEFAULT 0,
     created        timestamptz NOT NULL DEFAULT now(),
     started        timestamptz,
     completed      timestamptz
 );
+ALTER TABLE async_job ADD COLUMN IF NOT EXISTS complete_msid bigint;
+ALTER TABLE async_job ADD COLUMN IF NOT EXISTS start_event_id bigint;
 CREATE INDEX IF NOT EXISTS async_job_pending ON async_job (id) WHERE status = 0;
 CREATE INDEX IF NOT EXISTS async_job_account ON async_job (account_id, created DESC);
 CREATE INDEX IF NOT EXISTS async_job_instance ON async_job (instance_type, instance_id) WHERE status = 0;
+CREATE INDEX IF NOT EXISTS async_job_running ON async_job (msid) WHERE status = 0;
+CREATE INDEX IF NOT EXISTS async_job_completed ON async_job (completed) WHERE status <> 0;
 
 -- ---------------------------------------------------------------- SSH key pairs and registered user data
 -- A key pair is the public half only: generated private keys are returned once and never stored.

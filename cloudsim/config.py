@@ -23,7 +23,9 @@ OPTIONS: dict[str, dict[str, tuple[type, object]]] = {
     },
     "database": {"dsn": (str, ""), "pool_size": (int, 10)},
     "security": {"encryption_key": (str, "")},
-    "jobs": {"workers": (int, 4), "poll_interval": (float, 2.0), "server_timeout": (float, 30.0)},
+    "jobs": {"workers": (int, 8), "poll_interval": (float, 2.0), "server_timeout": (float, 30.0),
+             "shutdown_wait": (float, 10.0), "purge_interval": (float, 60.0)},
+    "testing": {"commands": (bool, False)},
     "demo": {"enabled": (bool, True)},
     "log": {"level": (str, "INFO")},
 }
