@@ -141,9 +141,11 @@ CREATE TABLE IF NOT EXISTS management_server (
     state     text NOT NULL DEFAULT 'Up',      -- Up, Down
     started   timestamptz NOT NULL DEFAULT now(),
     last_seen timestamptz NOT NULL DEFAULT now(),  -- heartbeat, on the server's clock
-    stopped   timestamptz                          -- when it went Down (clean stop or declared dead)
+    stopped   timestamptz,                         -- when it went Down (clean stop or declared dead)
+    pid_ns    text                                 -- PID namespace: a pid means something only inside it
 );
 ALTER TABLE management_server ADD COLUMN IF NOT EXISTS stopped timestamptz;
+ALTER TABLE management_server ADD COLUMN IF NOT EXISTS pid_ns text;
 CREATE INDEX IF NOT EXISTS management_server_up ON management_server (last_seen) WHERE state = 'Up';
 
 -- Async jobs (cloudsim/jobs). A job is queued with msid NULL, claimed by one runner (msid set),

@@ -6,7 +6,8 @@ longer is dead: the first process to notice marks it Down, fails the jobs it was
 530 and CloudStack's wording, and runs the recovery hook of each job's instance type so the
 object leaves its in-between state (a VM stuck Starting goes back to Stopped). A process that
 starts up does the same at once for earlier processes on its host whose pid is gone: that is
-the restart case, which cannot wait for a timeout.
+the restart case, which cannot wait for a timeout. (Same host and same PID namespace: containers
+sharing a host name do not judge each other's pids.)
 """
 from __future__ import annotations
 
@@ -78,6 +79,13 @@ async def fail_jobs_of(app, msid: int, only_ids: list[int] | None = None, mark_d
     return jobs
 
 
+def pid_namespace() -> str | None:
+    try:
+        return os.readlink("/proc/self/ns/pid")
+    except OSError:
+        return None
+
+
 def pid_alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
@@ -101,9 +109,12 @@ class ServerTracker:
         self.timeout = float(app.config.get("jobs", "server_timeout"))
         self.interval = max(self.timeout / 4, 0.05)
         self.host = socket.gethostname()
+        self.pid_ns = pid_namespace()
         self._task: asyncio.Task | None = None
 
     async def start(self) -> None:
+        await self.app.db.execute("UPDATE management_server SET pid_ns = $2 WHERE id = $1", self.app.ms_id,
+                                  self.pid_ns)
         await self.beat()
         await self.scan(restart=True)
         self._task = asyncio.create_task(self._loop(), name="cloudsim-heartbeat")
@@ -146,7 +157,8 @@ class ServerTracker:
             if server["id"] == self.app.ms_id:
                 continue
             silent = (now - server["last_seen"]).total_seconds() > self.timeout
-            gone = restart and server["host"] == self.host and server["pid"] and not pid_alive(server["pid"])
+            gone = (restart and server["host"] == self.host and server["pid_ns"] == self.pid_ns
+                    and self.pid_ns is not None and server["pid"] and not pid_alive(server["pid"]))
             if silent or gone:
                 log.warning("management server %s (%s, pid %s) is %s; failing its jobs", server["id"],
                             server["name"], server["pid"], "gone" if gone else "silent")

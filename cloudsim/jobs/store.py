@@ -114,7 +114,7 @@ async def heartbeat(db, ms_id: int, now) -> str | None:
 
 
 async def servers_up(db):
-    return await db.fetch("SELECT id, uuid, name, host, pid, last_seen FROM management_server WHERE state = 'Up'")
+    return await db.fetch("SELECT id, uuid, name, host, pid, pid_ns, last_seen FROM management_server WHERE state = 'Up'")
 
 
 async def mark_down(conn, ms_id: int, now) -> bool:

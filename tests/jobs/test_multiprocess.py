@@ -124,3 +124,15 @@ async def test_a_duty_moves_to_another_server_when_its_holder_is_killed(shared):
         return name is not None and name.endswith(second_ms)
     await until(moved)
     assert second.proc.returncode is None
+
+
+async def test_sigterm_marks_the_server_down_and_fails_its_running_job(shared):
+    server = await shared.start("ms-term")
+    api = server.api(shared.keys, shared.http)
+    jobid = (await api.ok("cloudsimTestJob", instance="q1", gate="never"))["jobid"]
+    await running_on(api, jobid)
+    assert await server.terminate() == 0
+    row = (await query(shared.dsn, "SELECT status, result_code FROM async_job WHERE uuid::text = $1", jobid))[0]
+    assert (row["status"], row["result_code"]) == (2, 530)
+    assert (await query(shared.dsn, "SELECT state FROM management_server WHERE name = 'ms-term'"))[0]["state"] == "Down"
+    assert await object_state(shared.dsn, "q1") == "Ready"
