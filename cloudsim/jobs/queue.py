@@ -10,6 +10,8 @@ import logging
 import re
 import uuid as _uuid
 
+import asyncpg
+
 from ..api.views import Fields
 from ..errors import SERVICE_UNAVAILABLE, CloudStackError, invalid_value
 from . import codec, events, store
@@ -76,10 +78,11 @@ class JobQueue:
                     instance_type=instance_type, instance_id=instance_id,
                     instance_uuid=str(instance_uuid) if instance_uuid is not None else None,
                     start_event_id=start_event, created=now)
-        except Exception as exc:
-            if "async_job_uuid_key" in str(exc):      # a customjobid raced with another submission
-                raise invalid_value(f"UUID: {job_uuid} already exists so can't create/update with custom id") from None
-            raise
+        except asyncpg.UniqueViolationError as exc:
+            if exc.constraint_name != "async_job_uuid_key":
+                raise
+            # a customjobid raced with another submission of the same one
+            raise invalid_value(f"UUID: {job_uuid} already exists so can't create/update with custom id") from None
         self.runners.wake()
         if cmd.create:
             return Fields(id=str(instance_uuid), jobid=job_uuid)

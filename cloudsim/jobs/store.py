@@ -131,3 +131,12 @@ async def get_server(db, key):
         return await db.fetchrow("SELECT * FROM management_server WHERE uuid = $1", _uuid.UUID(str(key)))
     except ValueError:
         return None
+
+
+async def pending_jobs_for(db, instance_type: str, instance_ids: list[int]) -> dict[int, str]:
+    """instance id -> UUID of its latest unfinished job: list commands' `jobid`/`jobstatus` decoration."""
+    rows = await db.fetch(
+        "SELECT DISTINCT ON (instance_id) instance_id, uuid FROM async_job WHERE status = 0 "
+        "AND instance_type = $1 AND instance_id = ANY($2::bigint[]) ORDER BY instance_id, id DESC",
+        instance_type, instance_ids)
+    return {r["instance_id"]: str(r["uuid"]) for r in rows}

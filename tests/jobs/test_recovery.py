@@ -84,3 +84,18 @@ async def test_a_clean_stop_lets_short_jobs_finish(pg_dsn, template_dsn, tmp_pat
     await opener
     async with server_with_test_commands(dsn, tmp_path / "b") as cloud:
         assert (await cloud.admin.ok("queryAsyncJobResult", jobid=job))["jobstatus"] == 1
+
+
+async def test_pending_jobs_of_objects_are_found_for_list_decoration(pg_dsn, template_dsn, tmp_path):
+    from cloudsim.jobs.store import pending_jobs_for
+    dsn = await fresh_database(pg_dsn)
+    async with server_with_test_commands(dsn, tmp_path) as cloud:
+        first = (await cloud.admin.ok("cloudsimTestJob", instance="d1", gate="d"))["jobid"]
+        second = (await cloud.admin.ok("cloudsimTestJob", instance="d1", gate="d"))["jobid"]
+        await cloud.admin.run("cloudsimTestJob", instance="d2")
+        ids = {r["name"]: r["id"] for r in await cloud.app.db.fetch("SELECT id, name FROM cloudsim_test_object")}
+        assert await pending_jobs_for(cloud.app.db, "TestObject", list(ids.values())) == {ids["d1"]: second}
+        await open_gate(dsn, "d")
+        for job in (first, second):
+            await cloud.admin.wait_job(job)
+        assert await pending_jobs_for(cloud.app.db, "TestObject", list(ids.values())) == {}
