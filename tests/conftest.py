@@ -45,14 +45,15 @@ def dsn_for(base: str, dbname: str) -> str:
     return head + ("?" + query if query else "")
 
 
-def make_config(dsn: str, data_dir: Path, **overrides) -> config_mod.Config:
+def make_config(dsn: str, data_dir: Path, overrides: dict | None = None) -> config_mod.Config:
+    """Test configuration; overrides maps (section, option) to a value."""
     cfg = config_mod.load(None, env={})
     cfg.set("database", "dsn", dsn)
     cfg.set("server", "data_dir", str(data_dir))
     cfg.set("security", "encryption_key", TEST_KEY)
     cfg.set("database", "pool_size", 5)
     cfg.set("demo", "enabled", False)
-    for (section, option), value in overrides.items():
+    for (section, option), value in (overrides or {}).items():
         cfg.set(section, option, value)
     return cfg
 
@@ -191,9 +192,9 @@ class Cloud:
         return api
 
 
-async def start_cloud(dsn: str, data_dir: Path, **overrides):
+async def start_cloud(dsn: str, data_dir: Path, overrides: dict | None = None):
     from cloudsim.core import accounts
-    app = App(make_config(dsn, data_dir, **overrides))
+    app = App(make_config(dsn, data_dir, overrides))
     await app.start()
     port = await app.listen("127.0.0.1", 0)
     keys = await accounts.keys_of(app.db, app.box)
