@@ -169,3 +169,55 @@ async def test_user_keys_of_unknown_user(cloud):
     assert reply.status == 431 and reply["cserrorcode"] == 9999
     assert reply["errortext"].startswith(f"Unable to execute API command registeruserkeys due to invalid value. "
                                          f"Invalid parameter id value={missing}")
+
+
+# ------------------------------------------------------------------------- disable and delete (async)
+async def test_disable_and_enable_account(cloud):
+    user = await cloud.user()
+    job = await cloud.admin.run("disableAccount", id=user.account["id"], lock="false")
+    assert job["jobstatus"] == 1 and job["jobresultcode"] == 0
+    assert job["jobinstancetype"] == "Account" and job["jobinstanceid"] == user.account["id"]
+    assert job["jobresult"]["account"]["state"] == "disabled"
+    assert (await user.call("listCapabilities")).status == 401
+    reply = await cloud.anonymous.raw({"command": "login", "username": user.account["user"][0]["username"],
+                                       "password": "secret", "response": "json"}, "POST")
+    assert reply.status == 531
+    await cloud.admin.ok("enableAccount", id=user.account["id"])
+    assert (await user.call("listCapabilities")).status == 200
+
+
+async def test_lock_account(cloud):
+    user = await cloud.user()
+    job = await cloud.admin.run("disableAccount", id=user.account["id"], lock="true")
+    assert job["jobresult"]["account"]["state"] == "locked"
+    assert (await user.call("listCapabilities")).status == 401
+
+
+async def test_disable_account_is_checked_before_it_is_queued(cloud):
+    admin_id = (await cloud.admin.ok("listAccounts"))["account"][0]["id"]
+    reply = await cloud.admin.call("disableAccount", id=admin_id, lock="false")
+    assert reply.status == 531 and "jobid" not in reply.body
+    reply = await cloud.admin.call("disableAccount", id=str(uuid.uuid4()), lock="false")
+    assert reply.status == 431
+    reply = await cloud.admin.call("disableAccount", id=admin_id)
+    assert reply.status == 431
+    assert reply["errortext"] == "Unable to execute API command disableaccount due to missing parameter lock"
+
+
+async def test_delete_account(cloud):
+    user = await cloud.user()
+    job = await cloud.admin.run("deleteAccount", id=user.account["id"])
+    assert job["jobstatus"] == 1 and job["jobresult"] == {"success": True}
+    names = {a["name"] for a in (await cloud.admin.ok("listAccounts", listall="true"))["account"]}
+    assert user.account["name"] not in names
+    assert (await user.call("listCapabilities")).status == 401
+    events = (await cloud.admin.ok("listEvents", type="ACCOUNT.DELETE"))["event"]
+    assert any(e["state"] == "Completed" and user.account["name"] in e["description"] for e in events)
+
+
+async def test_default_accounts_cannot_be_deleted(cloud):
+    domain_admin = await cloud.user("DomainAdmin")
+    admin_id = (await cloud.admin.ok("listAccounts", name="admin"))["account"][0]["id"]
+    reply = await domain_admin.call("deleteAccount", id=admin_id)
+    assert reply.status == 531
+    assert (await cloud.admin.call("deleteAccount", id=admin_id)).status == 531
