@@ -61,6 +61,15 @@ def _init_connection_codecs():
     return init
 
 
+async def _keep_session(conn: asyncpg.Connection) -> None:
+    """Pool reset that skips asyncpg's default reset query (UNLISTEN, unlock, RESET ALL) on release.
+
+    asyncpg still rolls back an open transaction first. cloudsim never LISTENs, takes session-level
+    advisory locks or SETs anything on a pooled connection it gives back (listeners and duty locks
+    live on dedicated connections), so the default query only cost a round trip per request.
+    """
+
+
 class Database:
     def __init__(self, dsn: str, pool_size: int = 10):
         self.dsn = dsn
@@ -69,7 +78,7 @@ class Database:
 
     async def connect(self) -> None:
         self.pool = await asyncpg.create_pool(
-            self.dsn, min_size=1, max_size=self.pool_size, init=_init_connection_codecs(),
+            self.dsn, min_size=1, max_size=self.pool_size, init=_init_connection_codecs(), reset=_keep_session,
             server_settings={"timezone": "UTC", "application_name": "cloudsim"})
 
     async def close(self) -> None:
