@@ -16,6 +16,7 @@ from .config import Config
 from .core import accounts, crypto
 from .core.access import Caller
 from .core.settings import CHANNEL, Settings
+from .core.throttle import ApiLimiter
 from .store import accounts as account_store
 from .store.db import Database, EmbeddedPostgres
 
@@ -33,6 +34,7 @@ class App:
         self.settings: Settings | None = None
         self.box: crypto.SecretBox | None = None
         self.system_caller: Caller | None = None
+        self.limiter: ApiLimiter | None = None
         self.ms_id: int | None = None
         self.ms_uuid: str | None = None
         self.jobs = None
@@ -58,6 +60,7 @@ class App:
         self._listener = await self.db.pool.acquire()
         await self._listener.add_listener(CHANNEL, self.settings.on_notify)
         self.system_caller = Caller.of(await account_store.caller_by_user_id(self.db, 1))
+        self.limiter = ApiLimiter.from_settings(self.clock, self.settings)
 
     async def start_services(self) -> None:
         """Register this process as a management server and start its background services."""

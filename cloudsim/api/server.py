@@ -184,7 +184,9 @@ class ApiServer:
         self._enforce_post(request, params)
         if not params.get("command"):
             raise CloudStackError(BAD_REQUEST, "no command specified", None)
-        return access.Caller.of(row)
+        caller = access.Caller.of(row)
+        self.app.limiter.check(caller.account_id, caller.is_root_admin)
+        return caller
 
     def _enforce_post(self, request: web.Request, params: dict) -> None:
         if request.method == "POST" or not self.app.settings.get_cached("enforce.post.requests.and.timestamps"):
@@ -229,6 +231,8 @@ class ApiServer:
         if not allowed(cmd, caller.role_type):
             raise CloudStackError(UNSUPPORTED_ACTION_ERROR, f"The API [{command}] does not exist or is not "
                                   f"available for the account for user id [{caller.user_uuid}].")
+        # The rate limit counts before the signature is checked, as CloudStack's API checkers do.
+        self.app.limiter.check(caller.account_id, caller.is_root_admin)
         secret = self.app.box.open(row["secret_key"]) if row["secret_key"] else None
         if not secret or not signature.verify(params, secret, sig):
             raise failure
