@@ -246,7 +246,7 @@ async def _listing(ctx, values: dict[str, Any]) -> Listing:
             raise invalid_value("Can't specify page parameter when pagesize is -1 (Unlimited)")
         listing.limit = None
     elif pagesize is not None:
-        if pagesize <= 0:
+        if pagesize < 0:                 # 0 is allowed: an empty page that still reports the count
             raise invalid_value(f"Page size can't be less than 1; received {pagesize}")
         if max_size != -1 and pagesize > max_size:
             raise invalid_value(f"Page size can't exceed max allowed page size value: {max_size}")

@@ -316,3 +316,9 @@ async def test_default_page_size_setting(cloud):
     await cloud.admin.ok("updateConfiguration", name="default.page.size", value="-1")
     assert len((await cloud.admin.ok("listAccounts", listall="true"))["account"]) == 4
     assert (await cloud.admin.call("listAccounts", page=1, pagesize=1000)).status == 200
+
+
+async def test_pagesize_zero_gives_an_empty_page_with_the_count(cloud):
+    await cloud.user()
+    body = await cloud.admin.ok("listAccounts", listall="true", page=1, pagesize=0)
+    assert body == {"count": 2}
