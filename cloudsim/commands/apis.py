@@ -116,8 +116,8 @@ async def list_capabilities(ctx):
     admin = ctx.is_admin
     throttled = s("api.throttling.enabled")
     row = {
-        "securitygroupsenabled": await ctx.app.security_groups_enabled() if hasattr(ctx.app, "security_groups_enabled")
-        else False,
+        "securitygroupsenabled": bool(await ctx.db.fetchval(
+            "SELECT EXISTS (SELECT 1 FROM zone WHERE security_groups AND removed IS NULL)")),
         "dynamicrolesenabled": s("dynamic.role.enabled"),
         "cloudstackversion": CLOUDSTACK_VERSION if s("expose.cloudstack.version.api.list.capabilities") else None,
         "userpublictemplateenabled": s("allow.public.user.templates"),

@@ -148,7 +148,7 @@ async def template_zones(db, template_ids: list[int]):
 
 # ------------------------------------------------------------------------- networking
 NETWORK_SELECT = """
-SELECT n.*, z.uuid AS zone_uuid, z.name AS zone_name, o.uuid AS offering_uuid, o.name AS offering_name,
+SELECT n.*, z.uuid AS zone_uuid, z.name AS zone_name, z.dns1 AS zone_dns1, o.uuid AS offering_uuid, o.name AS offering_name,
        o.display_text AS offering_text, o.conserve_mode, o.availability, o.services,
        a.name AS account_name, d.uuid AS domain_uuid, d.name AS domain_name, d.path AS domain_path
   FROM network n JOIN zone z ON z.id = n.zone_id JOIN network_offering o ON o.id = n.network_offering_id
