@@ -121,3 +121,22 @@ async def test_host_in_a_cluster_of_another_hypervisor_is_refused(cloud):
                                    hypervisor="Simulator", url=SIM_URL)
     assert reply.status == 431 and "hypervisor type" in reply["errortext"]
     assert await cloud.admin.ok("listHosts") == {}
+
+
+async def test_gpu_host_reports_its_vgpu_types(cloud):
+    zone, pod, cluster = await build(cloud)
+    host = (await cloud.admin.ok("addHost", zoneid=zone["id"], podid=pod["id"], clusterid=cluster["id"],
+                                 hypervisor="Simulator", url="http://sim/gpu/h0?gpu=k1"))["host"][0]
+    groups = host["gpugroup"]
+    assert [g["gpugroupname"] for g in groups] == ["GRID K1"]
+    assert {v["vgputype"] for v in groups[0]["vgpu"]} >= {"GRID K120Q"}
+    assert all(v["remainingcapacity"] == v["maxcapacity"] > 0 for v in groups[0]["vgpu"])
+    assert "GPU" in host["hosttags"]
+
+
+async def test_bad_simulator_url_adds_nothing(cloud):
+    zone, pod, cluster = await build(cloud)
+    reply = await cloud.admin.call("addHost", zoneid=zone["id"], podid=pod["id"], clusterid=cluster["id"],
+                                   hypervisor="Simulator", url="http://sim/c0/h0?cpucore=-3")
+    assert reply.status == 530 and "cpucore" in reply["errortext"]
+    assert await cloud.admin.ok("listHosts") == {}

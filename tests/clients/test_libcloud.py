@@ -47,3 +47,22 @@ async def test_wrong_secret_is_invalid_credentials(cloud):
     drv = get_driver(Provider.CLOUDSTACK)(key=cloud.admin.api_key, secret="wrong", url=cloud.url, secure=False)
     with pytest.raises(InvalidCredsError):
         await asyncio.to_thread(drv.list_key_pairs)
+
+
+async def test_locations_images_and_sizes_of_the_demo_zone(pg_dsn, template_dsn, tmp_path):
+    from tests.conftest import fresh_database, start_cloud
+
+    dsn = await fresh_database(pg_dsn)
+    app, url, keys = await start_cloud(dsn, tmp_path, {("demo", "enabled"): True})
+    try:
+        drv = get_driver(Provider.CLOUDSTACK)(key=keys[0], secret=keys[1], url=url, secure=False)
+        locations = await asyncio.to_thread(drv.list_locations)
+        assert [loc.name for loc in locations] == ["Sandbox-simulator"]
+        images = await asyncio.to_thread(drv.list_images, locations[0])
+        assert [i.name for i in images] == ["CentOS 5.6 (64-bit) no GUI (Simulator)"]
+        assert images[0].extra["hypervisor"] == "Simulator"
+        sizes = {s.name: s for s in await asyncio.to_thread(drv.list_sizes)}
+        assert sizes["Small Instance"].ram == 512 and sizes["Medium Instance"].ram == 1024
+    finally:
+        await app.stop()
+
