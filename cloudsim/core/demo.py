@@ -1,7 +1,7 @@
 """The demo zone a newcomer finds on first start: CloudStack's simulator names, ready to deploy into.
 
 Basic zone `Sandbox-simulator` (security groups), one pod, two clusters of two simulator hosts,
-`Small Instance`, `Medium Instance` and an HA offering, a guest IP range, the featured template
+`Small Instance`, `Medium Instance` and an HA offering, a guest and a public IP range, the featured template
 `CentOS 5.6 (64-bit) no GUI (Simulator)` and a bootable ISO. Created once per database (an
 advisory lock keeps two servers starting together from both doing it); `--no-demo` skips it.
 """
@@ -25,6 +25,7 @@ OFFERINGS = (("Small Instance", "Small Instance, 1 x 500 MHz, 512 MiB", 1, 500, 
 DISK_OFFERINGS = (("Small", "Small Disk, 5 GB", 5), ("Medium", "Medium Disk, 20 GB", 20),
                   ("Custom", "Custom Disk", 0))
 GUEST_GATEWAY, GUEST_RANGE = "10.1.1.1", ("10.1.1.10", "10.1.1.250")   # the shared guest network's addresses
+PUBLIC_GATEWAY, PUBLIC_RANGE = "172.30.0.1", ("172.30.0.10", "172.30.0.250")  # public addresses (static NAT)
 _LOCK = 0x64656D6F
 
 
@@ -54,6 +55,9 @@ async def create_demo_zone(app) -> bool:
         await add_range(conn, zone_id=zone_id, pod_id=pod_id, network_id=network_id, gateway=GUEST_GATEWAY,
                         netmask="255.255.255.0", startip=GUEST_RANGE[0], endip=GUEST_RANGE[1], vlan=None,
                         for_virtual_network=False)
+        await add_range(conn, zone_id=zone_id, pod_id=None, network_id=None, gateway=PUBLIC_GATEWAY,
+                        netmask="255.255.255.0", startip=PUBLIC_RANGE[0], endip=PUBLIC_RANGE[1], vlan=None,
+                        for_virtual_network=True)
         for sort_key, (name, text, cpus, speed, memory, ha) in enumerate(OFFERINGS):
             await conn.execute(
                 "INSERT INTO service_offering (uuid, name, display_text, cpus, speed, memory, ha_enabled, sort_key) "

@@ -26,6 +26,8 @@ async def test_demo_zone_is_ready(demo):
     small = (await demo.admin.ok("listServiceOfferings", name="Small Instance"))["serviceoffering"][0]
     assert (small["cpunumber"], small["cpuspeed"], small["memory"]) == (1, 500, 512)
     assert any(o["offerha"] for o in (await demo.admin.ok("listServiceOfferings"))["serviceoffering"])
+    ranges = (await demo.admin.ok("listVlanIpRanges", zoneid=zones[0]["id"]))["vlan"]
+    assert sorted(r["forvirtualnetwork"] for r in ranges) == [False, True]
 
 
 async def test_demo_template_and_iso_for_a_user(demo):
