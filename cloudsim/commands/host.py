@@ -202,9 +202,7 @@ async def update_host(ctx, *,
         sets["os_category_id"] = oscategoryid["id"]
     if url is not None:
         sets["url"] = url
-    if sets:
-        assignments = ", ".join(f"{column} = ${i}" for i, column in enumerate(sets, start=2))
-        await ctx.db.execute(f"UPDATE host SET {assignments} WHERE id = $1", id["id"], *sets.values())
+    await store.update_row(ctx.db, "host", id["id"], sets)
     return (await host_entities(ctx, [await store.get_host(ctx.db, id["id"])]))[0]
 
 

@@ -225,9 +225,7 @@ async def update_service_offering(ctx, *,
                     raise invalid_value(f"Unable to find {table} by ID: {item}")
                 ids.append(found)
         sets[column] = ids
-    if sets:
-        assignments = ", ".join(f"{column} = ${i}" for i, column in enumerate(sets, start=2))
-        await ctx.db.execute(f"UPDATE service_offering SET {assignments} WHERE id = $1", id["id"], *sets.values())
+    await store.update_row(ctx.db, "service_offering", id["id"], sets)
     return offering_entity(await store.get_service_offering(ctx.db, id["id"]))
 
 

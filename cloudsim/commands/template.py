@@ -275,9 +275,7 @@ async def update_template(ctx, *,
         sets["details"] = {}
     elif details is not None:
         sets["details"] = {**(id["details"] or {}), **P.flatten(details)}
-    if sets:
-        assignments = ", ".join(f"{column} = ${i}" for i, column in enumerate(sets, start=2))
-        await ctx.db.execute(f"UPDATE vm_template SET {assignments} WHERE id = $1", id["id"], *sets.values())
+    await store.update_row(ctx.db, "vm_template", id["id"], sets)
     rows = [await store.get_template(ctx.db, id["id"])]
     return (await template_entities(ctx, rows))[0]
 
@@ -301,9 +299,7 @@ async def update_template_permissions(ctx, *,
     if accounts and (op or "").lower() not in ("add", "remove", "reset"):
         raise invalid_value("Please specify a valid operation: add, remove or reset")
     async with ctx.db.transaction() as conn:
-        if sets:
-            assignments = ", ".join(f"{column} = ${i}" for i, column in enumerate(sets, start=2))
-            await conn.execute(f"UPDATE vm_template SET {assignments} WHERE id = $1", id["id"], *sets.values())
+        await store.update_row(conn, "vm_template", id["id"], sets)
         if (op or "").lower() == "reset":
             await conn.execute("DELETE FROM template_permission WHERE template_id = $1", id["id"])
         for account_name in accounts or []:

@@ -146,9 +146,7 @@ async def update_zone(ctx, *,
     sets = {k: v for k, v in changes.items() if v is not None}
     if ispublic:
         sets["domain_id"] = None
-    if sets:
-        assignments = ", ".join(f"{column} = ${i}" for i, column in enumerate(sets, start=2))
-        await ctx.db.execute(f"UPDATE zone SET {assignments} WHERE id = $1", id["id"], *sets.values())
+    await store.update_row(ctx.db, "zone", id["id"], sets)
     return zone_row(await store.get_zone(ctx.db, id["id"]), True)
 
 
@@ -225,9 +223,7 @@ async def update_pod(ctx, *,
     sets = {k: v for k, v in {"allocation_state": core.allocation_state(allocationstate) if allocationstate else None,
                               "end_ip": endip, "gateway": gateway, "netmask": netmask, "name": name,
                               "start_ip": startip}.items() if v is not None}
-    if sets:
-        assignments = ", ".join(f"{column} = ${i}" for i, column in enumerate(sets, start=2))
-        await ctx.db.execute(f"UPDATE pod SET {assignments} WHERE id = $1", id["id"], *sets.values())
+    await store.update_row(ctx.db, "pod", id["id"], sets)
     return pod_row(await store.get_pod(ctx.db, id["id"]))
 
 
@@ -341,9 +337,7 @@ async def update_cluster(ctx, *,
         if state is None:
             raise invalid_value(f"Unable to resolve Managed State '{managedstate}' to a supported state")
         sets["managed_state"] = state
-    if sets:
-        assignments = ", ".join(f"{column} = ${i}" for i, column in enumerate(sets, start=2))
-        await ctx.db.execute(f"UPDATE cluster SET {assignments} WHERE id = $1", id["id"], *sets.values())
+    await store.update_row(ctx.db, "cluster", id["id"], sets)
     return await cluster_row(ctx, await store.get_cluster(ctx.db, id["id"]))
 
 

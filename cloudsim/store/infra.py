@@ -11,6 +11,14 @@ def key_clause(key, alias: str, n: int = 1) -> tuple[str, object]:
     return f"{alias}.uuid = ${n}", _uuid.UUID(str(key))
 
 
+async def update_row(db, table: str, row_id: int, changes: dict) -> None:
+    """UPDATE one row's columns; table and column names come from code, never from a request."""
+    if not changes:
+        return
+    assignments = ", ".join(f"{column} = ${i}" for i, column in enumerate(changes, start=2))
+    await db.execute(f"UPDATE {table} SET {assignments} WHERE id = $1", row_id, *changes.values())
+
+
 async def _one(db, select: str, alias: str, key, live: bool = True):
     clause, value = key_clause(key, alias)
     extra = f" AND {alias}.removed IS NULL" if live else ""
