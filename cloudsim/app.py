@@ -65,7 +65,7 @@ class App:
     async def start_services(self) -> None:
         """Register this process as a management server and start its background services."""
         from . import jobs, services  # noqa: F401  (jobs registers its services on import)
-        from .core import agents, demo  # noqa: F401  (host heartbeats; the demo zone)
+        from .core import agents, demo, download  # noqa: F401  (heartbeats, demo zone, ISO downloads)
         self.ms_uuid = str(_uuid.uuid4())
         self.ms_id = await self.db.fetchval(
             "INSERT INTO management_server (uuid, name, host, pid) VALUES ($1, $2, $3, $4) RETURNING id",

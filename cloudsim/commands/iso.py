@@ -1,0 +1,200 @@
+"""ISOs: registerIso (a real download into secondary storage), listIsos, updateIso, deleteIso."""
+from __future__ import annotations
+
+from ..api import params as P
+from ..api.registry import ALL_ROLES, Param, command
+from ..api.views import ListResult, Success
+from ..core import download
+from ..core import owner as owners
+from ..core.image_filter import READY_ONLY, filter_sql
+from ..errors import invalid_value, permission_denied
+from ..store import events
+from ..store import infra as store
+from .template import TemplateView, _owned, image_row, register_image
+from .zone import _filter
+
+
+class IsoView(TemplateView):
+    object_name = "iso"
+    kind = "Iso"
+    fields = TemplateView.fields
+
+
+async def iso_entities(ctx, rows, zone_id=None, ready_only=False) -> list:
+    zones: dict[int, list] = {}
+    for z in await store.template_zones(ctx.db, [t["id"] for t in rows]):
+        zones.setdefault(z["template_id"], []).append(z)
+    out = []
+    for t in rows:
+        for z in zones.get(t["id"], [None]):
+            if z is not None and ((zone_id is not None and z["zone_id"] != zone_id) or (ready_only and not z["ready"])):
+                continue
+            row = image_row(t, z)
+            row["templatetype"] = t["type"]
+            out.append(IsoView.entity(row))
+    return out
+
+
+@command("registerIso", response=IsoView, roles=ALL_ROLES,
+         description="Registers an ISO by URL; the server downloads it into secondary storage in the background.")
+async def register_iso(ctx, *,
+                       displaytext: Param(P.STRING, "Description of the ISO"),
+                       name: Param(P.STRING, "Name of the ISO"),
+                       url: Param(P.STRING, "HTTP or HTTPS URL of the ISO file", length=2048),
+                       zoneid: Param(P.UUID, "Zone; -1 for every zone", entity="Zone"),
+                       account: Param(P.STRING, "Owner account (with domainid)") = None,
+                       bootable: Param(P.BOOLEAN, "VMs may boot from it") = True,
+                       checksum: Param(P.STRING, "MD5 hex, or {SHA-256}hex etc.") = None,
+                       directdownload: Param(P.BOOLEAN, "Download straight to hosts", since="4.11") = False,
+                       domainid: Param(P.UUID, "Owner domain", entity="Domain") = None,
+                       imagestoreuuid: Param(P.STRING, "Image store to use") = None,
+                       isdynamicallyscalable: Param(P.BOOLEAN, "Carries the tools for live scaling") = False,
+                       isextractable: Param(P.BOOLEAN, "May be downloaded again") = False,
+                       isfeatured: Param(P.BOOLEAN, "Featured (admins only)") = False,
+                       ispublic: Param(P.BOOLEAN, "Anyone may use it") = False,
+                       ostypeid: Param(P.UUID, "Guest OS type (needed when bootable)", entity="GuestOs") = None,
+                       passwordenabled: Param(P.BOOLEAN, "Takes a generated password", since="4.19") = False,
+                       projectid: Param(P.UUID, "Owning project", entity="Project") = None):
+    if not url.lower().startswith(("http://", "https://")):
+        raise invalid_value(f"Unsupported scheme for url: {url}")
+    if isfeatured and not ctx.is_admin:
+        raise permission_denied("Only admins can create featured ISOs")
+    if ispublic and not ctx.is_admin and not await ctx.settings.get("allow.public.user.templates"):
+        raise invalid_value("Only private templates/ISO can be created.")
+    if bootable and ostypeid is None:
+        raise invalid_value("Please provide a valid guest OS type for a bootable ISO")
+    try:
+        download.parse_checksum(checksum)
+    except ValueError as err:
+        raise invalid_value(f"Invalid checksum {checksum}: {err}") from None
+    owner = await owners.finalize_owner(ctx.db, ctx.caller, account, domainid, projectid)
+    if zoneid == "-1":
+        zone_ids = [r["id"] for r in await ctx.db.fetch("SELECT id FROM zone WHERE removed IS NULL ORDER BY id")]
+    else:
+        zone_ids = [zoneid["id"]]
+    async with ctx.db.transaction() as conn:
+        if await conn.fetchval("SELECT 1 FROM vm_template WHERE account_id = $1 AND lower(name) = lower($2) AND "
+                               "removed IS NULL AND format = 'ISO'", owner["id"], name):
+            raise invalid_value(f"An ISO with name {name} already exists for this account")
+        image_id = await register_image(
+            ctx, conn, name=name, displaytext=displaytext, url=url, fmt="ISO", hypervisor=None, zones=zone_ids,
+            owner=owner, ostype=ostypeid, public=ispublic, featured=isfeatured, extractable=isextractable,
+            bootable=bootable, passwordenabled=passwordenabled, sshkeyenabled=False, dynamic=isdynamicallyscalable,
+            bits=64, requireshvm=True, checksum=checksum, templatetag=None, details={}, ready=False,
+            status="Download Not Started", size=None, cross_zones=zoneid == "-1")
+        await events.record_event(conn, type="ISO.CREATE", description=f"Registering ISO {name}",
+                                  user_id=ctx.caller.user_id, account_id=owner["id"], domain_id=owner["domain_id"],
+                                  resource_type="Iso", resource_name=name)
+    download.kick(ctx.app)
+    rows = [await store.get_iso(ctx.db, image_id)]
+    return ListResult(await iso_entities(ctx, rows), len(zone_ids), "iso")
+
+
+@command("listIsos", response=IsoView, roles=ALL_ROLES, listing=("L", "D", "Acc", "P", "T"),
+         description="Lists ISOs by filter: featured, self, selfexecutable, sharedexecutable, executable, "
+                     "community or all.")
+async def list_isos(ctx, *, listing,
+                    isofilter: Param(P.STRING, "featured, self, selfexecutable (default), sharedexecutable, "
+                                     "executable, community or all") = "selfexecutable",
+                    bootable: Param(P.BOOLEAN, "Only bootable (true) or only non-bootable (false) ISOs") = None,
+                    hypervisor: Param(P.STRING, "Only ISOs usable on this hypervisor") = None,
+                    id: Param(P.UUID, "Only the ISO with this ID", entity="Iso") = None,
+                    ispublic: Param(P.BOOLEAN, "Only public (true) or only private (false) ISOs") = None,
+                    isready: Param(P.BOOLEAN, "Only ready ISOs") = None,
+                    name: Param(P.STRING, "Only ISOs with this name") = None,
+                    showicon: Param(P.BOOLEAN, "Include resource icons") = False,
+                    showremoved: Param(P.BOOLEAN, "Include removed ISOs") = False,
+                    showunique: Param(P.BOOLEAN, "One row per ISO, not per zone", since="4.13.2") = False,
+                    zoneid: Param(P.UUID, "Only copies in this zone", entity="Zone") = None):
+    args: list = []
+    where = ["t.format = 'ISO'", await filter_sql(ctx.db, ctx.caller, listing, isofilter, args)]
+    if not showremoved:
+        where.append("t.removed IS NULL")
+    _filter(where, args, id["id"] if id else None, "t.id = ${}")
+    _filter(where, args, name, "lower(t.name) = lower(${})")
+    _filter(where, args, bootable, "t.bootable = ${}")
+    _filter(where, args, ispublic, "t.is_public = ${}")
+    if listing.keyword:
+        _filter(where, args, f"%{listing.keyword}%", "(t.name ILIKE ${0} OR t.display_text ILIKE ${0})")
+    ready_only = isofilter.lower() in READY_ONLY or bool(isready)
+    zone_cond = ["tz.template_id = t.id", "tz.removed IS NULL"]
+    if ready_only:
+        zone_cond.append("tz.ready")
+    if zoneid is not None:
+        args.append(zoneid["id"])
+        zone_cond.append(f"tz.zone_id = ${len(args)}")
+    where.append(f"EXISTS (SELECT 1 FROM template_zone tz WHERE {' AND '.join(zone_cond)})")
+    rows = await ctx.db.fetch(store.TEMPLATE_SELECT + " WHERE " + " AND ".join(where) + " ORDER BY t.sort_key, t.id",
+                              *args)
+    entities = await iso_entities(ctx, rows, zoneid["id"] if zoneid else None, ready_only)
+    if showunique:
+        seen: set = set()
+        entities = [e for e in entities if not (e["id"] in seen or seen.add(e["id"]))]
+    page = entities[listing.offset:] if listing.limit is None else entities[listing.offset:listing.offset + listing.limit]
+    return ListResult(page, len(entities), "iso")
+
+
+@command("updateIso", response=IsoView, roles=ALL_ROLES, description="Changes an ISO's name, description or flags.")
+async def update_iso(ctx, *,
+                     id: Param(P.UUID, "The ISO", entity="Iso"),
+                     bootable: Param(P.BOOLEAN, "Bootable") = None,
+                     cleanupdetails: Param(P.BOOLEAN, "Remove all details") = None,
+                     details: Param(P.MAP, "ISO details") = None,
+                     displaytext: Param(P.STRING, "New description") = None,
+                     format: Param(P.STRING, "Image format (must stay ISO)") = None,
+                     isdynamicallyscalable: Param(P.BOOLEAN, "Carries the tools for live scaling") = None,
+                     isrouting: Param(P.BOOLEAN, "A routing image") = None,
+                     name: Param(P.STRING, "New name") = None,
+                     ostypeid: Param(P.UUID, "New guest OS type", entity="GuestOs") = None,
+                     passwordenabled: Param(P.BOOLEAN, "Takes a generated password") = None,
+                     requireshvm: Param(P.BOOLEAN, "Needs hardware virtualisation") = None,
+                     sortkey: Param(P.INTEGER, "Position in lists") = None,
+                     sshkeyenabled: Param(P.BOOLEAN, "Takes SSH keys") = None):
+    if format is not None and format.upper() != "ISO":
+        raise invalid_value("The format of an ISO cannot be changed")
+    await _owned(ctx, id)
+    changes = {"name": name, "display_text": displaytext, "bootable": bootable,
+               "dynamically_scalable": isdynamicallyscalable, "password_enabled": passwordenabled,
+               "requires_hvm": requireshvm, "sort_key": sortkey, "sshkey_enabled": sshkeyenabled,
+               "is_routing": isrouting, "guest_os_id": ostypeid["id"] if ostypeid else None}
+    sets = {k: v for k, v in changes.items() if v is not None}
+    if cleanupdetails:
+        sets["details"] = {}
+    elif details is not None:
+        sets["details"] = {**(id["details"] or {}), **P.flatten(details)}
+    await store.update_row(ctx.db, "vm_template", id["id"], sets)
+    return (await iso_entities(ctx, [await store.get_iso(ctx.db, id["id"])]))[0]
+
+
+@command("deleteIso", roles=ALL_ROLES, is_async=True, job_instance="Iso",
+         cmd_class="org.apache.cloudstack.api.command.user.iso.DeleteIsoCmd",
+         description="Deletes an ISO from one zone or from all of them, with its downloaded file.")
+async def delete_iso(ctx, *,
+                     id: Param(P.UUID, "The ISO", entity="Iso"),
+                     zoneid: Param(P.UUID, "Only this zone's copy", entity="Zone") = None):
+    await _owned(ctx, id)
+    async with ctx.db.transaction() as conn:
+        if zoneid is not None:
+            await conn.execute("UPDATE template_zone SET removed = now() WHERE template_id = $1 AND zone_id = $2",
+                               id["id"], zoneid["id"])
+        else:
+            await conn.execute("UPDATE template_zone SET removed = now() WHERE template_id = $1", id["id"])
+        gone = not await conn.fetchval("SELECT 1 FROM template_zone WHERE template_id = $1 AND removed IS NULL",
+                                       id["id"])
+        if gone:
+            await conn.execute("UPDATE vm_template SET removed = now(), state = 'Inactive' WHERE id = $1", id["id"])
+        await events.record_event(conn, type="ISO.DELETE", description=f"Deleting ISO {id['name']}",
+                                  user_id=ctx.caller.user_id, account_id=ctx.caller.account_id,
+                                  domain_id=ctx.caller.domain_id, resource_id=str(id["uuid"]), resource_type="Iso",
+                                  resource_name=id["name"])
+    if gone:
+        await download.cancel(ctx.app, id["id"])
+    return Success()
+
+
+@delete_iso.precheck_fn
+async def _delete_check(ctx, *, id, zoneid=None):
+    await _owned(ctx, id)
+    return id["id"], str(id["uuid"])
+
+

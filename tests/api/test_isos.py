@@ -1,0 +1,153 @@
+"""ISOs are really downloaded: progress, readiness, checksum and format checks, clean failures."""
+import asyncio
+import hashlib
+import io
+
+import pytest
+from aiohttp import web
+
+from tests.api.test_infra_zones import build
+
+
+def make_iso(size_kb: int = 400) -> bytes:
+    import pycdlib
+    iso = pycdlib.PyCdlib()
+    iso.new(joliet=3, vol_ident="CLOUDSIM")
+    payload = b"cloudsim test payload\n" * (size_kb * 1024 // 22)
+    iso.add_fp(io.BytesIO(payload), len(payload), "/README.TXT;1", joliet_path="/README.TXT")
+    out = io.BytesIO()
+    iso.write_fp(out)
+    iso.close()
+    return out.getvalue()
+
+
+ISO = make_iso()
+
+
+@pytest.fixture
+async def files():
+    """A local web server: the ISO, a slow ISO, a file that is not an ISO, and 404s."""
+    gate = asyncio.Event()
+
+    async def iso(_request):
+        return web.Response(body=ISO)
+
+    async def slow(request):
+        resp = web.StreamResponse(headers={"Content-Length": str(len(ISO))})
+        await resp.prepare(request)
+        half = len(ISO) // 2
+        await resp.write(ISO[:half])
+        await gate.wait()               # hold the second half until the test has seen progress
+        await resp.write(ISO[half:])
+        await resp.write_eof()
+        return resp
+
+    async def text(_request):
+        return web.Response(body=b"not an iso at all\n" * 4000)
+
+    app = web.Application()
+    app.router.add_get("/good.iso", iso)
+    app.router.add_get("/slow.iso", slow)
+    app.router.add_get("/notiso.iso", text)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = runner.addresses[0][1]
+    yield f"http://127.0.0.1:{port}", gate
+    gate.set()
+    await runner.cleanup()
+
+
+async def wait_iso(api, iso_id, until, timeout=30):
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while True:
+        body = await api.ok("listIsos", id=iso_id, isofilter="self")
+        iso = body["iso"][0]
+        if until(iso):
+            return iso
+        assert loop.time() < deadline, iso
+        await asyncio.sleep(0.1)
+
+
+async def register(cloud, api, url, **extra):
+    zone, _, _ = await build(cloud) if not hasattr(cloud, "_zone") else (cloud._zone, None, None)
+    cloud._zone = zone
+    ostype = (await api.ok("listOsTypes", description="Other (64-bit)"))["ostype"][0]["id"]
+    body = await api.ok("registerIso", name=extra.pop("name", "disk"), displaytext="a disk", url=url,
+                        zoneid=zone["id"], ostypeid=ostype, **extra)
+    return body["iso"][0]
+
+
+async def test_download_becomes_ready(cloud, files):
+    base, _ = files
+    user = await cloud.user()
+    iso = await register(cloud, user, f"{base}/good.iso", checksum=hashlib.md5(ISO).hexdigest())
+    assert iso["isready"] is False and iso["format"] == "ISO"
+    ready = await wait_iso(user, iso["id"], lambda i: i["isready"])
+    assert ready["status"] == "Download Complete" and ready["size"] == len(ISO)
+    stored = list((cloud.app.config.data_dir / "secondary" / "iso").rglob("*"))
+    assert [p.name for p in stored if p.is_file()] == ["good.iso"]
+    # Ready ISOs are what executable filters list; other accounts do not see a private one.
+    assert [i["id"] for i in (await user.ok("listIsos", isofilter="executable"))["iso"]] == [iso["id"]]
+    other = await cloud.user()
+    assert await other.ok("listIsos", isofilter="executable") == {}
+
+
+async def test_progress_is_visible_while_downloading(cloud, files):
+    base, gate = files
+    user = await cloud.user()
+    iso = await register(cloud, user, f"{base}/slow.iso", checksum="{SHA-256}" + hashlib.sha256(ISO).hexdigest())
+    midway = await wait_iso(user, iso["id"], lambda i: i["status"].endswith("% Downloaded")
+                            and i["status"] != "0% Downloaded")
+    assert midway["isready"] is False and 0 < int(midway["status"].split("%")[0]) < 100
+    assert await user.ok("listIsos", isofilter="executable") == {}
+    gate.set()
+    ready = await wait_iso(user, iso["id"], lambda i: i["isready"])
+    assert ready["status"] == "Download Complete"
+
+
+@pytest.mark.parametrize("path,checksum,words", [
+    ("/missing.iso", None, "404"),
+    ("/good.iso", "0" * 32, "checksum"),
+    ("/notiso.iso", None, "ISO 9660"),
+])
+async def test_failed_downloads_leave_nothing(cloud, files, path, checksum, words):
+    base, _ = files
+    user = await cloud.user()
+    extra = {"checksum": checksum} if checksum else {}
+    iso = await register(cloud, user, base + path, **extra)
+    failed = await wait_iso(user, iso["id"], lambda i: i["status"].startswith("Failed"))
+    assert words in failed["status"] and failed["isready"] is False
+    assert not [p for p in (cloud.app.config.data_dir / "secondary").rglob("*") if p.is_file()]
+
+
+async def test_unreachable_url_and_bad_values(cloud, files):
+    user = await cloud.user()
+    iso = await register(cloud, user, "http://127.0.0.1:9/nothing.iso", name="nowhere")
+    failed = await wait_iso(user, iso["id"], lambda i: i["status"].startswith("Failed"))
+    assert "unable to reach" in failed["status"]
+    zone = cloud._zone
+    ostype = (await user.ok("listOsTypes", description="Other (64-bit)"))["ostype"][0]["id"]
+    bad = await user.call("registerIso", name="x", displaytext="x", url="ftp://host/x.iso", zoneid=zone["id"],
+                          ostypeid=ostype)
+    assert bad.status == 431
+    featured = await user.call("registerIso", name="y", displaytext="y", url="http://h/y.iso", zoneid=zone["id"],
+                               ostypeid=ostype, isfeatured="true")
+    assert featured.status == 531
+
+
+async def test_update_and_delete(cloud, files):
+    base, _ = files
+    user = await cloud.user()
+    iso = await register(cloud, user, f"{base}/good.iso")
+    await wait_iso(user, iso["id"], lambda i: i["isready"])
+    updated = await user.ok("updateIso", id=iso["id"], displaytext="renamed", bootable="false")
+    assert updated["iso"]["displaytext"] == "renamed" and updated["iso"]["bootable"] is False
+    other = await cloud.user()
+    assert (await other.call("deleteIso", id=iso["id"])).status == 531
+    job = await user.run("deleteIso", id=iso["id"])
+    assert job["jobstatus"] == 1 and job["jobresult"]["success"] is True
+    assert await user.ok("listIsos", isofilter="self") == {}
+    assert not [p for p in (cloud.app.config.data_dir / "secondary").rglob("*") if p.is_file()]
