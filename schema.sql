@@ -736,3 +736,15 @@ INSERT INTO network_offering (uuid, name, display_text, guest_type, services, sp
     (gen_random_uuid(), 'DefaultIsolatedNetworkOfferingWithSourceNatService', 'Offering for Isolated networks with Source Nat service enabled', 'Isolated',
      '{"Dhcp": ["VirtualRouter"], "Dns": ["VirtualRouter"], "UserData": ["VirtualRouter"], "SourceNat": ["VirtualRouter"], "StaticNat": ["VirtualRouter"], "PortForwarding": ["VirtualRouter"], "Firewall": ["VirtualRouter"], "Lb": ["VirtualRouter"], "Vpn": ["VirtualRouter"]}', false, false, 'Required')
 ON CONFLICT (name) DO NOTHING;
+
+-- ---------------------------------------------------------------- image extraction (extractIso)
+-- A download URL handed out by extractIso: /client/extract/<token>/<file>, valid until `expires`.
+CREATE TABLE IF NOT EXISTS image_extract (
+    token    text PRIMARY KEY,
+    uuid     uuid NOT NULL UNIQUE,
+    image_id bigint NOT NULL REFERENCES vm_template(id),
+    zone_id  bigint REFERENCES zone(id),
+    account_id bigint NOT NULL,
+    created  timestamptz NOT NULL DEFAULT now(),
+    expires  timestamptz NOT NULL
+);

@@ -35,6 +35,7 @@ class App:
         self.box: crypto.SecretBox | None = None
         self.system_caller: Caller | None = None
         self.limiter: ApiLimiter | None = None
+        self.api_base: str | None = None
         self.ms_id: int | None = None
         self.ms_uuid: str | None = None
         self.jobs = None
@@ -110,7 +111,10 @@ class App:
         site = web.TCPSite(runner, host, port, reuse_address=True)
         await site.start()
         self._runners.append(runner)
-        return runner.addresses[0][1]
+        bound = runner.addresses[0][1]
+        if not integration and self.api_base is None:
+            self.api_base = f"http://{host}:{bound}"      # where extract URLs point
+        return bound
 
     def integration_port(self) -> int:
         configured = int(self.config.get("server", "integration_port"))

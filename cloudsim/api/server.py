@@ -381,4 +381,9 @@ def routes(app_state, integration: bool = False) -> web.Application:
         async def root(_request):
             raise web.HTTPMovedPermanently("/client")
         application.router.add_get("/", root)
+        from ..commands.iso import serve_extract
+
+        async def extract(request):
+            return await serve_extract(app_state, request)
+        application.router.add_get("/client/extract/{token}/{name}", extract)
     return application

@@ -1,9 +1,14 @@
 """ISOs: registerIso (a real download into secondary storage), listIsos, updateIso, deleteIso."""
 from __future__ import annotations
 
+import datetime as _dt
+import secrets
+import uuid as _uuid
+from urllib.parse import quote as urlquote
+
 from ..api import params as P
 from ..api.registry import ALL_ROLES, Param, command
-from ..api.views import ListResult, Success
+from ..api.views import F, ListResult, Success, View
 from ..core import download
 from ..core import owner as owners
 from ..core.image_filter import READY_ONLY, filter_sql
@@ -20,9 +25,9 @@ class IsoView(TemplateView):
     fields = TemplateView.fields
 
 
-async def iso_entities(ctx, rows, zone_id=None, ready_only=False) -> list:
+async def iso_entities(ctx, rows, zone_id=None, ready_only=False, db=None) -> list:
     zones: dict[int, list] = {}
-    for z in await store.template_zones(ctx.db, [t["id"] for t in rows]):
+    for z in await store.template_zones(db or ctx.db, [t["id"] for t in rows]):
         zones.setdefault(z["template_id"], []).append(z)
     out = []
     for t in rows:
@@ -124,9 +129,13 @@ async def list_isos(ctx, *, listing,
         args.append(zoneid["id"])
         zone_cond.append(f"tz.zone_id = ${len(args)}")
     where.append(f"EXISTS (SELECT 1 FROM template_zone tz WHERE {' AND '.join(zone_cond)})")
-    rows = await ctx.db.fetch(store.TEMPLATE_SELECT + " WHERE " + " AND ".join(where) + " ORDER BY t.sort_key, t.id",
-                              *args)
-    entities = await iso_entities(ctx, rows, zoneid["id"] if zoneid else None, ready_only)
+    # One snapshot for the images and their zone rows: a download finishing between the two reads
+    # must not show a ready ISO without its size.
+    async with ctx.db.pool.acquire() as conn:
+        async with conn.transaction(isolation="repeatable_read", readonly=True):
+            rows = await conn.fetch(store.TEMPLATE_SELECT + " WHERE " + " AND ".join(where)
+                                    + " ORDER BY t.sort_key, t.id", *args)
+            entities = await iso_entities(ctx, rows, zoneid["id"] if zoneid else None, ready_only, conn)
     if showunique:
         seen: set = set()
         entities = [e for e in entities if not (e["id"] in seen or seen.add(e["id"]))]
@@ -198,3 +207,114 @@ async def _delete_check(ctx, *, id, zoneid=None):
     return id["id"], str(id["uuid"])
 
 
+
+
+# ------------------------------------------------------------------------- copy and extract
+class ExtractView(View):
+    object_name = "iso"
+    fields = (F("id", "string", "the image ID"), F("name", "string", "the image name"),
+              F("extractId", "string", "the extraction ID"), F("uploadpercentage", "integer", "upload progress"),
+              F("status", "string", "extraction status"), F("accountid", "string", "the owner account"),
+              F("resultstring", "string", "result text"), F("created", "date", "when it was extracted"),
+              F("state", "string", "DOWNLOAD_URL_CREATED when the URL is ready"),
+              F("storagetype", "string", "where it is stored"), F("zoneid", "string", "the zone"),
+              F("zonename", "string", "the zone's name"), F("extractMode", "string", "HTTP_DOWNLOAD or FTP_UPLOAD"),
+              F("url", "string", "where to download it"))
+
+
+def _ready_zone(zones, zone_id=None):
+    for z in zones:
+        if z["ready"] and (zone_id is None or z["zone_id"] == zone_id):
+            return z
+    return None
+
+
+@command("copyIso", response=IsoView, roles=ALL_ROLES, is_async=True, job_instance="Template",
+         cmd_class="org.apache.cloudstack.api.command.user.iso.CopyIsoCmd",
+         description="Makes a ready ISO available in more zones.")
+async def copy_iso(ctx, *,
+                   id: Param(P.UUID, "The ISO", entity="Iso"),
+                   destzoneid: Param(P.UUID, "Zone to copy to", entity="Zone") = None,
+                   destzoneids: Param(P.LIST, "Zones to copy to", item_type=P.UUID, entity="Zone", since="4.19") = None,
+                   sourcezoneid: Param(P.UUID, "Zone to copy from", entity="Zone") = None):
+    targets = await _copy_check(ctx, id=id, destzoneid=destzoneid, destzoneids=destzoneids, sourcezoneid=sourcezoneid,
+                                targets_only=True)
+    async with ctx.db.transaction() as conn:
+        for zone in targets:
+            await conn.execute(
+                "INSERT INTO template_zone (template_id, zone_id) VALUES ($1, $2) ON CONFLICT (template_id, zone_id) "
+                "DO UPDATE SET removed = NULL, ready = true, status = 'Download Complete', download_state = 'DOWNLOADED', "
+                "download_pct = 100", id["id"], zone["id"])
+        await events.record_event(conn, type="ISO.COPY", description=f"Copying ISO {id['name']}",
+                                  user_id=ctx.caller.user_id, account_id=ctx.caller.account_id,
+                                  domain_id=ctx.caller.domain_id, resource_id=str(id["uuid"]), resource_type="Iso",
+                                  resource_name=id["name"])
+    entities = await iso_entities(ctx, [await store.get_iso(ctx.db, id["id"])], targets[0]["id"])
+    return entities[0]
+
+
+@copy_iso.precheck_fn
+async def _copy_check(ctx, *, id, destzoneid=None, destzoneids=None, sourcezoneid=None, targets_only=False):
+    await _owned(ctx, id)
+    targets = list(destzoneids or []) + ([destzoneid] if destzoneid else [])
+    if not targets:
+        raise invalid_value("Please specify the destination zone with destzoneid or destzoneids")
+    zones = await store.template_zones(ctx.db, [id["id"]])
+    source = _ready_zone(zones, sourcezoneid["id"] if sourcezoneid else None)
+    if source is None:
+        raise invalid_value(f"ISO {id['name']} is not ready in the source zone, so it cannot be copied")
+    if any(t["id"] == source["zone_id"] for t in targets):
+        raise invalid_value("Please specify a destination zone different from the source zone")
+    return targets if targets_only else (id["id"], str(id["uuid"]))
+
+
+@command("extractIso", response=ExtractView, roles=ALL_ROLES, is_async=True, job_instance="Iso",
+         cmd_class="org.apache.cloudstack.api.command.user.iso.ExtractIsoCmd",
+         description="Gives a URL from which an extractable ISO can be downloaded for a while.")
+async def extract_iso(ctx, *,
+                      id: Param(P.UUID, "The ISO", entity="Iso"),
+                      mode: Param(P.STRING, "HTTP_DOWNLOAD (FTP_UPLOAD is not offered)"),
+                      url: Param(P.STRING, "Upload target for FTP_UPLOAD") = None,
+                      zoneid: Param(P.UUID, "Zone holding the ISO", entity="Zone") = None):
+    zone = await _extract_check(ctx, id=id, mode=mode, url=url, zoneid=zoneid, zone_only=True)
+    token = secrets.token_urlsafe(24)
+    ttl = int(await ctx.settings.get("extract.url.expiration.interval"))
+    extract_uuid = _uuid.uuid4()
+    await ctx.db.execute("INSERT INTO image_extract (token, uuid, image_id, zone_id, account_id, expires) "
+                         "VALUES ($1, $2, $3, $4, $5, $6)", token, extract_uuid, id["id"], zone["zone_id"],
+                         ctx.caller.account_id, ctx.clock.now() + _dt.timedelta(seconds=ttl))
+    name = id["url"].rstrip("/").rsplit("/", 1)[-1] or "image.iso"
+    base = ctx.app.api_base or f"http://{ctx.app.config.get('server', 'host')}:{ctx.app.config.get('server', 'port')}"
+    return ExtractView.entity({
+        "id": str(id["uuid"]), "name": id["name"], "extractId": str(extract_uuid), "uploadpercentage": 0,
+        "status": "DOWNLOAD_URL_CREATED", "accountid": str(id["account_uuid"]), "created": ctx.clock.now(),
+        "state": "DOWNLOAD_URL_CREATED", "storagetype": "Image", "zoneid": str(zone["zone_uuid"]),
+        "zonename": zone["zone_name"], "extractMode": "HTTP_DOWNLOAD",
+        "url": f"{base}/client/extract/{token}/{urlquote(name)}"})
+
+
+@extract_iso.precheck_fn
+async def _extract_check(ctx, *, id, mode, url=None, zoneid=None, zone_only=False):
+    await _owned(ctx, id)
+    if mode.upper() not in ("HTTP_DOWNLOAD", "FTP_UPLOAD"):
+        raise invalid_value("Please specify a valid extract Mode: HTTP_DOWNLOAD, FTP_UPLOAD")
+    if mode.upper() == "FTP_UPLOAD":
+        raise invalid_value("FTP_UPLOAD is not supported; use HTTP_DOWNLOAD")
+    if not id["extractable"] and not ctx.is_admin:
+        raise invalid_value(f"The ISO {id['uuid']} is not allowed to be extracted")
+    zone = _ready_zone(await store.template_zones(ctx.db, [id["id"]]), zoneid["id"] if zoneid else None)
+    if zone is None:
+        raise invalid_value(f"The ISO {id['uuid']} is not ready in the zone, so it cannot be extracted")
+    return zone if zone_only else (id["id"], str(id["uuid"]))
+
+
+async def serve_extract(app, request):
+    """GET /client/extract/<token>/<name>: the file behind an extractIso URL, while it is valid."""
+    from aiohttp import web
+    row = await app.db.fetchrow("SELECT * FROM image_extract WHERE token = $1", request.match_info["token"])
+    if row is None or row["expires"] < app.clock.now():
+        raise web.HTTPNotFound(text="This extract URL does not exist or has expired")
+    files = [p for p in download.storage_dir(app, row["image_id"]).glob("*") if p.is_file() and p.suffix != ".part"]
+    if not files:
+        raise web.HTTPNotFound(text="The ISO file is no longer stored")
+    return web.FileResponse(files[0], headers={"Content-Type": "application/octet-stream"})

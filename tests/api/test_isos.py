@@ -151,3 +151,42 @@ async def test_update_and_delete(cloud, files):
     assert job["jobstatus"] == 1 and job["jobresult"]["success"] is True
     assert await user.ok("listIsos", isofilter="self") == {}
     assert not [p for p in (cloud.app.config.data_dir / "secondary").rglob("*") if p.is_file()]
+
+
+async def test_copy_and_extract(cloud, files):
+    base, _ = files
+    user = await cloud.user()
+    iso = await register(cloud, user, f"{base}/good.iso", isextractable="true")
+    await wait_iso(user, iso["id"], lambda i: i["isready"])
+    # A second zone to copy into.
+    zone2 = (await cloud.admin.ok("createZone", name="z2", networktype="Basic", dns1="8.8.8.8",
+                                  internaldns1="10.0.0.2"))["zone"]
+    same = await user.call("copyIso", id=iso["id"], destzoneid=cloud._zone["id"])
+    assert same.status == 431
+    job = await user.run("copyIso", id=iso["id"], destzoneid=zone2["id"])
+    assert job["jobstatus"] == 1 and job["jobresult"]["iso"]["zoneid"] == zone2["id"]
+    listed = (await user.ok("listIsos", id=iso["id"], isofilter="self"))["iso"]
+    assert sorted(i["zonename"] for i in listed) == ["z1", "z2"] and all(i["isready"] for i in listed)
+
+    job = await user.run("extractIso", id=iso["id"], mode="HTTP_DOWNLOAD", zoneid=cloud._zone["id"])
+    extract = job["jobresult"]["iso"]
+    assert extract["state"] == "DOWNLOAD_URL_CREATED" and extract["extractMode"] == "HTTP_DOWNLOAD"
+    async with cloud.http.get(extract["url"]) as resp:
+        assert resp.status == 200 and await resp.read() == ISO
+    cloud.app.clock.advance(14401)           # extract.url.expiration.interval
+    async with cloud.http.get(extract["url"]) as resp:
+        assert resp.status == 404
+    assert (await user.call("extractIso", id=iso["id"], mode="FTP_UPLOAD")).status == 431
+
+
+async def test_extract_refused_when_not_extractable_or_not_ready(cloud, files):
+    base, gate = files
+    user = await cloud.user()
+    iso = await register(cloud, user, f"{base}/good.iso", name="keep")
+    await wait_iso(user, iso["id"], lambda i: i["isready"])
+    refused = await user.call("extractIso", id=iso["id"], mode="HTTP_DOWNLOAD")
+    assert refused.status == 431 and "not allowed to be extracted" in refused["errortext"]
+    slow = await register(cloud, user, f"{base}/slow.iso", name="slow", isextractable="true")
+    pending = await user.call("extractIso", id=slow["id"], mode="HTTP_DOWNLOAD")
+    assert pending.status == 431 and "not ready" in pending["errortext"]
+    gate.set()
