@@ -345,3 +345,27 @@ async def update_cluster(ctx, *,
 async def delete_cluster(ctx, *, id: Param(P.UUID, "The cluster", entity="Cluster")):
     await core.delete_cluster(ctx.db, ctx.caller, id)
     return Success()
+
+
+# ------------------------------------------------------------------------- hypervisors
+class HypervisorView(View):
+    object_name = "hypervisor"
+    fields = (F("name", "string", "the hypervisor type"),)
+
+
+# CloudStack's hypervisor.list default, and the simulator this cloud runs.
+SUPPORTED_HYPERVISORS = ("KVM", "XenServer", "VMware", "Hyperv", "VirtualBox", "Parralels", "BareMetal", "Ovm",
+                         "LXC", "Ovm3", "Simulator")
+
+
+@command("listHypervisors", response=HypervisorView, roles=ALL_ROLES,
+         description="Lists the hypervisor types the cloud (or one zone) runs.")
+async def list_hypervisors(ctx, *, zoneid: Param(P.UUID, "Only hypervisors of this zone's clusters",
+                                                 entity="Zone") = None):
+    if zoneid is not None:
+        rows = await ctx.db.fetch("SELECT DISTINCT hypervisor FROM cluster WHERE zone_id = $1 AND removed IS NULL "
+                                  "ORDER BY hypervisor", zoneid["id"])
+        names = [r["hypervisor"] for r in rows]
+    else:
+        names = list(SUPPORTED_HYPERVISORS)
+    return ListResult([HypervisorView.entity({"name": n}) for n in names], len(names), "hypervisor")
