@@ -1,7 +1,7 @@
 """Every command answers garbage with a CloudStack error, never an internal failure.
 
-For each declared command the root admin sends (a) nothing, (b) every parameter set to a value of
-the wrong kind. The answer must be a proper envelope with a client-error code (or success where the
+For each declared command a root admin and a user each send (a) nothing, (b) every parameter set
+to a value of the wrong kind. The answer must be a proper envelope with a client-error code (or success where the
 garbage happens to be acceptable), and never the generic 530 an unexpected exception produces.
 """
 import pytest
@@ -32,3 +32,6 @@ async def test_garbage_and_missing_parameters(cloud, name):
     params.pop("pagesize", None)
     _assert_clean(await cloud.admin.call(name, **params), name)
     _assert_clean(await cloud.admin.call(name), name)
+    user = await cloud.user()
+    _assert_clean(await user.call(name, **params), name)
+    _assert_clean(await user.call(name), name)
