@@ -11,12 +11,10 @@ from ..api.registry import ALL_ROLES, Param, command
 from ..api.views import F, ListResult, Success, View
 from ..core import download
 from ..core import owner as owners
-from ..core.image_filter import READY_ONLY, filter_sql
 from ..errors import invalid_value, permission_denied
 from ..store import events
 from ..store import infra as store
-from .template import TemplateView, _owned, image_row, register_image
-from .zone import _filter
+from .template import TemplateView, _owned, delete_image, image_entities, list_images, register_image
 
 
 class IsoView(TemplateView):
@@ -26,18 +24,7 @@ class IsoView(TemplateView):
 
 
 async def iso_entities(ctx, rows, zone_id=None, ready_only=False, db=None) -> list:
-    zones: dict[int, list] = {}
-    for z in await store.template_zones(db or ctx.db, [t["id"] for t in rows]):
-        zones.setdefault(z["template_id"], []).append(z)
-    out = []
-    for t in rows:
-        for z in zones.get(t["id"], [None]):
-            if z is not None and ((zone_id is not None and z["zone_id"] != zone_id) or (ready_only and not z["ready"])):
-                continue
-            row = image_row(t, z)
-            row["templatetype"] = t["type"]
-            out.append(IsoView.entity(row))
-    return out
+    return await image_entities(ctx, rows, IsoView, zone_id, ready_only, db)
 
 
 @command("registerIso", response=IsoView, roles=ALL_ROLES,
@@ -111,36 +98,9 @@ async def list_isos(ctx, *, listing,
                     showremoved: Param(P.BOOLEAN, "Include removed ISOs") = False,
                     showunique: Param(P.BOOLEAN, "One row per ISO, not per zone", since="4.13.2") = False,
                     zoneid: Param(P.UUID, "Only copies in this zone", entity="Zone") = None):
-    args: list = []
-    where = ["t.format = 'ISO'", await filter_sql(ctx.db, ctx.caller, listing, isofilter, args)]
-    if not showremoved:
-        where.append("t.removed IS NULL")
-    _filter(where, args, id["id"] if id else None, "t.id = ${}")
-    _filter(where, args, name, "lower(t.name) = lower(${})")
-    _filter(where, args, bootable, "t.bootable = ${}")
-    _filter(where, args, ispublic, "t.is_public = ${}")
-    if listing.keyword:
-        _filter(where, args, f"%{listing.keyword}%", "(t.name ILIKE ${0} OR t.display_text ILIKE ${0})")
-    ready_only = isofilter.lower() in READY_ONLY or bool(isready)
-    zone_cond = ["tz.template_id = t.id", "tz.removed IS NULL"]
-    if ready_only:
-        zone_cond.append("tz.ready")
-    if zoneid is not None:
-        args.append(zoneid["id"])
-        zone_cond.append(f"tz.zone_id = ${len(args)}")
-    where.append(f"EXISTS (SELECT 1 FROM template_zone tz WHERE {' AND '.join(zone_cond)})")
-    # One snapshot for the images and their zone rows: a download finishing between the two reads
-    # must not show a ready ISO without its size.
-    async with ctx.db.pool.acquire() as conn:
-        async with conn.transaction(isolation="repeatable_read", readonly=True):
-            rows = await conn.fetch(store.TEMPLATE_SELECT + " WHERE " + " AND ".join(where)
-                                    + " ORDER BY t.sort_key, t.id", *args)
-            entities = await iso_entities(ctx, rows, zoneid["id"] if zoneid else None, ready_only, conn)
-    if showunique:
-        seen: set = set()
-        entities = [e for e in entities if not (e["id"] in seen or seen.add(e["id"]))]
-    page = entities[listing.offset:] if listing.limit is None else entities[listing.offset:listing.offset + listing.limit]
-    return ListResult(page, len(entities), "iso")
+    return await list_images(ctx, listing, iso=True, filter_name=isofilter, view=IsoView, id=id, name=name,
+                             bootable=bootable, ispublic=ispublic, isready=isready, showremoved=showremoved,
+                             showunique=showunique, zoneid=zoneid)
 
 
 @command("updateIso", response=IsoView, roles=ALL_ROLES, description="Changes an ISO's name, description or flags.")
@@ -182,20 +142,7 @@ async def delete_iso(ctx, *,
                      id: Param(P.UUID, "The ISO", entity="Iso"),
                      zoneid: Param(P.UUID, "Only this zone's copy", entity="Zone") = None):
     await _owned(ctx, id)
-    async with ctx.db.transaction() as conn:
-        if zoneid is not None:
-            await conn.execute("UPDATE template_zone SET removed = now() WHERE template_id = $1 AND zone_id = $2",
-                               id["id"], zoneid["id"])
-        else:
-            await conn.execute("UPDATE template_zone SET removed = now() WHERE template_id = $1", id["id"])
-        gone = not await conn.fetchval("SELECT 1 FROM template_zone WHERE template_id = $1 AND removed IS NULL",
-                                       id["id"])
-        if gone:
-            await conn.execute("UPDATE vm_template SET removed = now(), state = 'Inactive' WHERE id = $1", id["id"])
-        await events.record_event(conn, type="ISO.DELETE", description=f"Deleting ISO {id['name']}",
-                                  user_id=ctx.caller.user_id, account_id=ctx.caller.account_id,
-                                  domain_id=ctx.caller.domain_id, resource_id=str(id["uuid"]), resource_type="Iso",
-                                  resource_name=id["name"])
+    gone = await delete_image(ctx, id, zoneid, "ISO.DELETE", "Iso")
     if gone:
         await download.cancel(ctx.app, id["id"])
     return Success()

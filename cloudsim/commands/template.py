@@ -73,17 +73,78 @@ def image_row(t, zone=None) -> dict:
     }
 
 
-async def template_entities(ctx, rows, zone_id: int | None = None, ready_only: bool = False) -> list:
+async def image_entities(ctx, rows, view=None, zone_id: int | None = None, ready_only: bool = False,
+                         db=None) -> list:
+    """One entity per image and zone it is in (CloudStack lists a cross-zone image once per zone)."""
+    view = view or TemplateView
     zones: dict[int, list] = {}
-    for z in await store.template_zones(ctx.db, [t["id"] for t in rows]):
+    for z in await store.template_zones(db or ctx.db, [t["id"] for t in rows]):
         zones.setdefault(z["template_id"], []).append(z)
     out = []
     for t in rows:
         for z in zones.get(t["id"], [None]):
             if z is not None and ((zone_id is not None and z["zone_id"] != zone_id) or (ready_only and not z["ready"])):
                 continue
-            out.append(TemplateView.entity(image_row(t, z)))
+            out.append(view.entity(image_row(t, z)))
     return out
+
+
+async def list_images(ctx, listing, *, iso: bool, filter_name: str, view, id=None, ids=None, name=None,
+                      hypervisor=None, bootable=None, ispublic=None, isready=None, showremoved=False,
+                      showunique=False, zoneid=None):
+    """listTemplates and listIsos: the filter rules, the usual filters, one row per image and zone."""
+    args: list = []
+    where = ["t.format = 'ISO'" if iso else "t.format <> 'ISO'",
+             await filter_sql(ctx.db, ctx.caller, listing, filter_name, args)]
+    if not showremoved:
+        where.append("t.removed IS NULL")
+    _filter(where, args, id["id"] if id else None, "t.id = ${}")
+    _filter(where, args, [t["id"] for t in ids] if ids else None, "t.id = ANY(${}::bigint[])")
+    _filter(where, args, name, "lower(t.name) = lower(${})")
+    _filter(where, args, hypervisor if not iso else None, "lower(t.hypervisor) = lower(${})")
+    _filter(where, args, bootable, "t.bootable = ${}")
+    _filter(where, args, ispublic, "t.is_public = ${}")
+    if listing.keyword:
+        _filter(where, args, f"%{listing.keyword}%", "(t.name ILIKE ${0} OR t.display_text ILIKE ${0})")
+    ready_only = filter_name.lower() in READY_ONLY or bool(isready)
+    zone_cond = ["tz.template_id = t.id", "tz.removed IS NULL"]
+    if ready_only:
+        zone_cond.append("tz.ready")
+    if zoneid is not None:
+        args.append(zoneid["id"])
+        zone_cond.append(f"tz.zone_id = ${len(args)}")
+    where.append(f"EXISTS (SELECT 1 FROM template_zone tz WHERE {' AND '.join(zone_cond)})")
+    # One snapshot for the images and their zone rows: a download finishing between the two reads
+    # must not show a ready image without its size.
+    async with ctx.db.pool.acquire() as conn:
+        async with conn.transaction(isolation="repeatable_read", readonly=True):
+            rows = await conn.fetch(store.TEMPLATE_SELECT + " WHERE " + " AND ".join(where)
+                                    + " ORDER BY t.sort_key, t.id", *args)
+            entities = await image_entities(ctx, rows, view, zoneid["id"] if zoneid else None, ready_only, conn)
+    if showunique:
+        seen: set = set()
+        entities = [e for e in entities if not (e["id"] in seen or seen.add(e["id"]))]
+    page = entities[listing.offset:] if listing.limit is None else entities[listing.offset:listing.offset + listing.limit]
+    return ListResult(page, len(entities), view.object_name)
+
+
+async def delete_image(ctx, image, zone, event_type: str, resource_type: str) -> bool:
+    """Removes an image from one zone or all; True when no zone holds it any more."""
+    async with ctx.db.transaction() as conn:
+        if zone is not None:
+            await conn.execute("UPDATE template_zone SET removed = now() WHERE template_id = $1 AND zone_id = $2",
+                               image["id"], zone["id"])
+        else:
+            await conn.execute("UPDATE template_zone SET removed = now() WHERE template_id = $1", image["id"])
+        gone = not await conn.fetchval("SELECT 1 FROM template_zone WHERE template_id = $1 AND removed IS NULL",
+                                       image["id"])
+        if gone:
+            await conn.execute("UPDATE vm_template SET removed = now(), state = 'Inactive' WHERE id = $1", image["id"])
+        await events.record_event(conn, type=event_type, description=f"Deleting {resource_type} {image['name']}",
+                                  user_id=ctx.caller.user_id, account_id=ctx.caller.account_id,
+                                  domain_id=ctx.caller.domain_id, resource_id=str(image["uuid"]),
+                                  resource_type=resource_type, resource_name=image["name"])
+    return gone
 
 
 async def register_image(ctx, conn, *, name, displaytext, url, fmt, hypervisor, zones, owner, ostype, public,
@@ -172,7 +233,7 @@ async def register_template(ctx, *,
                                   user_id=ctx.caller.user_id, account_id=owner["id"], domain_id=owner["domain_id"],
                                   resource_type="Template", resource_name=name)
     rows = [await store.get_template(ctx.db, image_id)]
-    return ListResult(await template_entities(ctx, rows), len(zone_ids), "template")
+    return ListResult(await image_entities(ctx, rows), len(zone_ids), "template")
 
 
 @command("listTemplates", response=TemplateView, roles=ALL_ROLES, listing=("L", "D", "Acc", "P", "T"),
@@ -193,37 +254,9 @@ async def list_templates(ctx, *, listing,
                          showremoved: Param(P.BOOLEAN, "Include removed templates") = False,
                          showunique: Param(P.BOOLEAN, "One row per template, not per zone", since="4.13.2") = False,
                          zoneid: Param(P.UUID, "Only copies in this zone", entity="Zone") = None):
-    args: list = []
-    where = ["t.format <> 'ISO'", await filter_sql(ctx.db, ctx.caller, listing, templatefilter, args)]
-    if not showremoved:
-        where.append("t.removed IS NULL")
-    _filter(where, args, id["id"] if id else None, "t.id = ${}")
-    _filter(where, args, [t["id"] for t in ids] if ids else None, "t.id = ANY(${}::bigint[])")
-    _filter(where, args, name, "lower(t.name) = lower(${})")
-    _filter(where, args, hypervisor, "lower(t.hypervisor) = lower(${})")
-    if listing.keyword:
-        _filter(where, args, f"%{listing.keyword}%", "(t.name ILIKE ${0} OR t.display_text ILIKE ${0})")
-    ready_only = templatefilter.lower() in READY_ONLY
-    zone_cond = ["tz.template_id = t.id", "tz.removed IS NULL"]
-    if ready_only:
-        zone_cond.append("tz.ready")
-    if zoneid is not None:
-        args.append(zoneid["id"])
-        zone_cond.append(f"tz.zone_id = ${len(args)}")
-    where.append(f"EXISTS (SELECT 1 FROM template_zone tz WHERE {' AND '.join(zone_cond)})")
-    sql_where = " WHERE " + " AND ".join(where)
-    rows = await ctx.db.fetch(store.TEMPLATE_SELECT + sql_where + " ORDER BY t.sort_key, t.id", *args)
-    entities = await template_entities(ctx, rows, zoneid["id"] if zoneid else None, ready_only)
-    if showunique:
-        seen, unique = set(), []
-        for e in entities:
-            if e["id"] not in seen:
-                seen.add(e["id"])
-                unique.append(e)
-        entities = unique
-    total = len(entities)
-    page = entities[listing.offset:] if listing.limit is None else entities[listing.offset:listing.offset + listing.limit]
-    return ListResult(page, total, "template")
+    return await list_images(ctx, listing, iso=False, filter_name=templatefilter, view=TemplateView, id=id, ids=ids,
+                             name=name, hypervisor=hypervisor, showremoved=showremoved, showunique=showunique,
+                             zoneid=zoneid)
 
 
 async def _owned(ctx, template):
@@ -277,7 +310,7 @@ async def update_template(ctx, *,
         sets["details"] = {**(id["details"] or {}), **P.flatten(details)}
     await store.update_row(ctx.db, "vm_template", id["id"], sets)
     rows = [await store.get_template(ctx.db, id["id"])]
-    return (await template_entities(ctx, rows))[0]
+    return (await image_entities(ctx, rows))[0]
 
 
 @command("updateTemplatePermissions", roles=ALL_ROLES,
@@ -321,22 +354,11 @@ async def update_template_permissions(ctx, *,
          description="Deletes a template from one zone or from all of them.")
 async def delete_template(ctx, *,
                           id: Param(P.UUID, "The template", entity="Template"),
-                          forced: Param(P.BOOLEAN, "Delete even if VMs use it", since="4.9+") = False,
+                          forced: Param(P.BOOLEAN, "Delete even if VMs use it", since="4.9") = False,
                           zoneid: Param(P.UUID, "Only this zone's copy", entity="Zone") = None,
                           issystem: Param(P.BOOLEAN, "A system VM template", since="4.20") = None):
     await _owned(ctx, id)
-    async with ctx.db.transaction() as conn:
-        if zoneid is not None:
-            await conn.execute("UPDATE template_zone SET removed = now() WHERE template_id = $1 AND zone_id = $2",
-                               id["id"], zoneid["id"])
-        else:
-            await conn.execute("UPDATE template_zone SET removed = now() WHERE template_id = $1", id["id"])
-        if not await conn.fetchval("SELECT 1 FROM template_zone WHERE template_id = $1 AND removed IS NULL", id["id"]):
-            await conn.execute("UPDATE vm_template SET removed = now(), state = 'Inactive' WHERE id = $1", id["id"])
-        await events.record_event(conn, type="TEMPLATE.DELETE", description=f"Deleting template {id['name']}",
-                                  user_id=ctx.caller.user_id, account_id=ctx.caller.account_id,
-                                  domain_id=ctx.caller.domain_id, resource_id=str(id["uuid"]),
-                                  resource_type="Template", resource_name=id["name"])
+    await delete_image(ctx, id, zoneid, "TEMPLATE.DELETE", "Template")
     return Success()
 
 
