@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import uuid as _uuid
 
+from .keys import key_clause
+
 # One row per caller: the user with its account, role and domain, as authentication needs it.
 CALLER_SELECT = """
 SELECT u.id AS user_id, u.uuid AS user_uuid, u.username, u.state AS user_state, u.api_key,
@@ -13,12 +15,6 @@ SELECT u.id AS user_id, u.uuid AS user_uuid, u.username, u.state AS user_state, 
   FROM users u JOIN account a ON a.id = u.account_id JOIN role r ON r.id = a.role_id
   JOIN domain d ON d.id = a.domain_id
 """
-
-
-def _key_clause(key, column_prefix: str) -> tuple[str, object]:
-    if isinstance(key, int):
-        return f"{column_prefix}id = $1", key
-    return f"{column_prefix}uuid = $1", _uuid.UUID(str(key))
 
 
 async def caller_by_api_key(db, api_key: str):
@@ -44,7 +40,7 @@ SELECT d.*, p.uuid AS parent_uuid, p.name AS parent_name,
 
 
 async def get_domain(db, key, include_removed: bool = False):
-    clause, value = _key_clause(key, "d.")
+    clause, value = key_clause(key, "d")
     extra = "" if include_removed else " AND d.removed IS NULL"
     return await db.fetchrow(DOMAIN_SELECT + f" WHERE {clause}{extra}", value)
 
@@ -96,7 +92,7 @@ async def default_role(db, role_type: str):
 
 
 async def get_role(db, key):
-    clause, value = _key_clause(key, "")
+    clause, value = key_clause(key, "role")
     return await db.fetchrow(f"SELECT * FROM role WHERE {clause} AND removed IS NULL", value)
 
 
@@ -109,7 +105,7 @@ SELECT a.*, r.uuid AS role_uuid, r.name AS role_name, r.role_type, d.uuid AS dom
 
 
 async def get_account(db, key, include_removed: bool = False):
-    clause, value = _key_clause(key, "a.")
+    clause, value = key_clause(key, "a")
     extra = "" if include_removed else " AND a.removed IS NULL"
     return await db.fetchrow(ACCOUNT_SELECT + f" WHERE {clause}{extra}", value)
 
@@ -140,7 +136,7 @@ SELECT u.*, a.uuid AS account_uuid, a.name AS account_name, a.type AS account_ty
 
 
 async def get_user(db, key):
-    clause, value = _key_clause(key, "u.")
+    clause, value = key_clause(key, "u")
     return await db.fetchrow(USER_SELECT + f" WHERE {clause} AND u.removed IS NULL", value)
 
 

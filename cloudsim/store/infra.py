@@ -1,14 +1,9 @@
 """SQL for zones, pods, clusters, hosts, guest OS types, offerings, images and guest networking."""
 from __future__ import annotations
 
-import uuid as _uuid
 
-
-def key_clause(key, alias: str, n: int = 1) -> tuple[str, object]:
-    """`alias.id = $n` for an int, `alias.uuid = $n` for a UUID string."""
-    if isinstance(key, int):
-        return f"{alias}.id = ${n}", key
-    return f"{alias}.uuid = ${n}", _uuid.UUID(str(key))
+from .keys import key_clause  # noqa: F401  (callers use store.key_clause)
+from .keys import one as _one
 
 
 async def update_row(db, table: str, row_id: int, changes: dict) -> None:
@@ -17,12 +12,6 @@ async def update_row(db, table: str, row_id: int, changes: dict) -> None:
         return
     assignments = ", ".join(f"{column} = ${i}" for i, column in enumerate(changes, start=2))
     await db.execute(f"UPDATE {table} SET {assignments} WHERE id = $1", row_id, *changes.values())
-
-
-async def _one(db, select: str, alias: str, key, live: bool = True):
-    clause, value = key_clause(key, alias)
-    extra = f" AND {alias}.removed IS NULL" if live else ""
-    return await db.fetchrow(f"{select} WHERE {clause}{extra}", value)
 
 
 # ------------------------------------------------------------------------- zones, pods, clusters

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import uuid as _uuid
 
+from .keys import one
+
 USERDATA_SELECT = """
 SELECT u.*, a.name AS account_name, a.type AS account_type, a.uuid AS account_uuid,
        d.uuid AS domain_uuid, d.name AS domain_name, d.path AS domain_path
@@ -12,9 +14,7 @@ SELECT u.*, a.name AS account_name, a.type AS account_type, a.uuid AS account_uu
 
 async def get_userdata(db, key):
     """By UUID string or internal id (the registry's entity loader)."""
-    if isinstance(key, int):
-        return await db.fetchrow(USERDATA_SELECT + " WHERE u.id = $1", key)
-    return await db.fetchrow(USERDATA_SELECT + " WHERE u.uuid = $1", _uuid.UUID(str(key)))
+    return await one(db, USERDATA_SELECT, "u", key, live=False)
 
 
 async def by_name(db, account_id: int, name: str):
