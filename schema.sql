@@ -748,3 +748,151 @@ CREATE TABLE IF NOT EXISTS image_extract (
     created  timestamptz NOT NULL DEFAULT now(),
     expires  timestamptz NOT NULL
 );
+
+-- ================================================================ guest VMs, their volumes, NICs and groups
+-- A user VM (CloudStack's vm_instance + user_vm collapsed). The integer id comes from the sequence and
+-- is part of the internal name i-<account id>-<vm id>-<instance.name>. Every state change goes
+-- through core/vm_state.py (compare-and-set on `state`). Expunged rows keep state Expunging and get `removed`.
+CREATE SEQUENCE IF NOT EXISTS vm_instance_seq;
+CREATE TABLE IF NOT EXISTS vm_instance (
+    id                      bigint PRIMARY KEY DEFAULT nextval('vm_instance_seq'),
+    uuid                    uuid NOT NULL UNIQUE,
+    name                    text NOT NULL,              -- host name (DHCP), RFC 1123 label
+    display_name            text,
+    instance_name           text NOT NULL,              -- i-2-17-VM, the hypervisor's name
+    state                   text NOT NULL DEFAULT 'Stopped',
+    power_state             text NOT NULL DEFAULT 'PowerUnknown',
+    power_state_updated     timestamptz,
+    state_updated           timestamptz NOT NULL DEFAULT now(),
+    host_id                 bigint REFERENCES host(id),  -- where it runs (Starting/Running/Stopping/Migrating)
+    last_host_id            bigint REFERENCES host(id),
+    zone_id                 bigint NOT NULL REFERENCES zone(id),
+    pod_id                  bigint REFERENCES pod(id),
+    cluster_id              bigint REFERENCES cluster(id),
+    hypervisor              text,
+    service_offering_id     bigint NOT NULL REFERENCES service_offering(id),
+    cpus                    integer NOT NULL,            -- the offering's (or custom) shape at deploy
+    speed                   integer NOT NULL,
+    memory                  integer NOT NULL,            -- MiB
+    template_id             bigint REFERENCES vm_template(id),   -- NULL for ISO and blank VMs
+    iso_id                  bigint REFERENCES vm_template(id),   -- the ISO booted / attached
+    disk_offering_id        bigint REFERENCES disk_offering(id), -- root disk offering (ISO deploys)
+    guest_os_id             bigint REFERENCES guest_os(id),
+    account_id              bigint NOT NULL REFERENCES account(id),
+    domain_id               bigint NOT NULL REFERENCES domain(id),
+    user_id                 bigint NOT NULL REFERENCES users(id),
+    ha_enabled              boolean NOT NULL DEFAULT false,
+    is_dynamically_scalable boolean NOT NULL DEFAULT false,
+    display_vm              boolean NOT NULL DEFAULT true,
+    delete_protection       boolean NOT NULL DEFAULT false,
+    userdata                text,                        -- normalised base64
+    userdata_id             bigint REFERENCES user_data(id),
+    userdata_details        text,
+    details                 jsonb NOT NULL DEFAULT '{}',
+    keypairs                text[] NOT NULL DEFAULT '{}',  -- names within the owner's account, in order
+    password                text,                        -- Fernet token of the current guest password
+    encrypted_password      text,                        -- base64, RSA-encrypted with the first key pair
+    started_once            boolean NOT NULL DEFAULT false,  -- a first start that fails moves the VM to Error
+    created                 timestamptz NOT NULL DEFAULT now(),
+    removed                 timestamptz
+);
+CREATE INDEX IF NOT EXISTS vm_instance_account ON vm_instance (account_id, id) WHERE removed IS NULL;
+CREATE INDEX IF NOT EXISTS vm_instance_live ON vm_instance (id) WHERE removed IS NULL;
+CREATE INDEX IF NOT EXISTS vm_instance_domain ON vm_instance (domain_id, id) WHERE removed IS NULL;
+CREATE INDEX IF NOT EXISTS vm_instance_state ON vm_instance (state, state_updated) WHERE removed IS NULL;
+CREATE INDEX IF NOT EXISTS vm_instance_zone ON vm_instance (zone_id, id) WHERE removed IS NULL;
+CREATE INDEX IF NOT EXISTS vm_instance_host ON vm_instance (host_id) WHERE removed IS NULL;
+CREATE INDEX IF NOT EXISTS vm_instance_last_host ON vm_instance (last_host_id) WHERE removed IS NULL;
+CREATE INDEX IF NOT EXISTS vm_instance_name ON vm_instance (lower(name)) WHERE removed IS NULL;
+CREATE INDEX IF NOT EXISTS vm_instance_template ON vm_instance (template_id) WHERE removed IS NULL;
+CREATE INDEX IF NOT EXISTS vm_instance_offering ON vm_instance (service_offering_id) WHERE removed IS NULL;
+CREATE UNIQUE INDEX IF NOT EXISTS vm_instance_instance_name ON vm_instance (instance_name)
+    WHERE removed IS NULL AND state <> 'Expunging';
+
+-- Instance groups (per account); a VM is in at most one.
+CREATE TABLE IF NOT EXISTS instance_group (
+    id         bigserial PRIMARY KEY,
+    uuid       uuid NOT NULL UNIQUE,
+    name       text NOT NULL,
+    account_id bigint NOT NULL REFERENCES account(id),
+    domain_id  bigint NOT NULL REFERENCES domain(id),
+    created    timestamptz NOT NULL DEFAULT now(),
+    removed    timestamptz
+);
+CREATE UNIQUE INDEX IF NOT EXISTS instance_group_name ON instance_group (account_id, lower(name)) WHERE removed IS NULL;
+CREATE TABLE IF NOT EXISTS instance_group_vm (
+    vm_id    bigint PRIMARY KEY REFERENCES vm_instance(id),
+    group_id bigint NOT NULL REFERENCES instance_group(id)
+);
+CREATE INDEX IF NOT EXISTS instance_group_vm_group ON instance_group_vm (group_id);
+
+-- Disks. type ROOT or DATADISK; state Allocated, Ready, Destroy, Expunged (CloudStack's Volume.State).
+CREATE TABLE IF NOT EXISTS volume (
+    id               bigserial PRIMARY KEY,
+    uuid             uuid NOT NULL UNIQUE,
+    name             text NOT NULL,
+    vm_id            bigint REFERENCES vm_instance(id),
+    account_id       bigint NOT NULL REFERENCES account(id),
+    domain_id        bigint NOT NULL REFERENCES domain(id),
+    zone_id          bigint NOT NULL REFERENCES zone(id),
+    pod_id           bigint REFERENCES pod(id),
+    cluster_id       bigint REFERENCES cluster(id),
+    type             text NOT NULL,
+    device_id        integer,
+    size             bigint NOT NULL,                -- bytes
+    state            text NOT NULL DEFAULT 'Allocated',
+    disk_offering_id bigint REFERENCES disk_offering(id),
+    template_id      bigint REFERENCES vm_template(id),
+    provisioning_type text NOT NULL DEFAULT 'thin',
+    storage_type     text NOT NULL DEFAULT 'shared',
+    path             text,
+    display_volume   boolean NOT NULL DEFAULT true,
+    attached         timestamptz,
+    created          timestamptz NOT NULL DEFAULT now(),
+    removed          timestamptz
+);
+CREATE INDEX IF NOT EXISTS volume_vm ON volume (vm_id) WHERE removed IS NULL;
+CREATE INDEX IF NOT EXISTS volume_account ON volume (account_id, id) WHERE removed IS NULL;
+
+-- NICs: one on the zone's guest network per VM (Basic zone), with its address from the VLAN range.
+CREATE TABLE IF NOT EXISTS nic (
+    id           bigserial PRIMARY KEY,
+    uuid         uuid NOT NULL UNIQUE,
+    vm_id        bigint NOT NULL REFERENCES vm_instance(id),
+    network_id   bigint NOT NULL REFERENCES network(id),
+    ip_address   text,
+    ip_id        bigint REFERENCES ip_address(id),
+    netmask      text,
+    gateway      text,
+    mac_address  text NOT NULL,
+    broadcast_uri text,
+    isolation_uri text,
+    device_id    integer NOT NULL DEFAULT 0,
+    is_default   boolean NOT NULL DEFAULT true,
+    state        text NOT NULL DEFAULT 'Reserved',
+    created      timestamptz NOT NULL DEFAULT now(),
+    removed      timestamptz
+);
+CREATE INDEX IF NOT EXISTS nic_vm ON nic (vm_id) WHERE removed IS NULL;
+CREATE INDEX IF NOT EXISTS nic_network ON nic (network_id) WHERE removed IS NULL;
+
+-- A Basic-zone VM's public address: ip_address.vm_id + nic_id name the VM and NIC it is statically
+-- NATed to (one_to_one_nat); associateIpAddress/enableStaticNat manage the same columns.
+ALTER TABLE ip_address ADD COLUMN IF NOT EXISTS one_to_one_nat boolean NOT NULL DEFAULT false;
+CREATE INDEX IF NOT EXISTS ip_address_vm ON ip_address (vm_id) WHERE vm_id IS NOT NULL;
+
+-- Security groups a VM is in (Basic zone: at least the owner's default group).
+CREATE TABLE IF NOT EXISTS vm_security_group (
+    vm_id             bigint NOT NULL REFERENCES vm_instance(id),
+    security_group_id bigint NOT NULL REFERENCES security_group(id),
+    PRIMARY KEY (vm_id, security_group_id)
+);
+CREATE INDEX IF NOT EXISTS vm_security_group_group ON vm_security_group (security_group_id);
+
+-- Affinity group membership, stored at deploy; affinity_group itself belongs to the affinity area.
+CREATE TABLE IF NOT EXISTS vm_affinity_group (
+    vm_id             bigint NOT NULL REFERENCES vm_instance(id),
+    affinity_group_id bigint NOT NULL,
+    PRIMARY KEY (vm_id, affinity_group_id)
+);
+CREATE INDEX IF NOT EXISTS vm_affinity_group_group ON vm_affinity_group (affinity_group_id);
