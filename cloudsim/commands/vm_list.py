@@ -9,7 +9,7 @@ from __future__ import annotations
 from ..api import params as P
 from ..api.registry import ALL_ROLES, Param, command, register_entity
 from ..api.views import F, ListResult, View
-from ..core.access import list_scope
+from ..core.access import Scope, list_scope
 from ..errors import invalid_value
 from ..store import vm as store
 from .account import domain_display_path
@@ -294,6 +294,9 @@ async def list_virtual_machines(
     args: list = []
     where = ["v.removed IS NULL"]
     scope = await list_scope(ctx.db, ctx.caller, listing)
+    if (id is not None or ids) and ctx.is_admin and not listing.account and listing.domain is None:
+        # buildACLSearchParameters: an admin naming the VM by id reaches all it may see, listall or not
+        scope = Scope() if ctx.is_root_admin else Scope(domain_path=ctx.caller.domain_path, recursive=True)
     where.append(scope.sql("v.account_id", "d.path", args))
     if not ctx.is_root_admin:
         where.append("v.display_vm")
