@@ -9,16 +9,24 @@ from ..api import params as P
 from ..api.registry import ALL_ROLES, Param, command
 from ..api.views import Success
 from ..core import expunge as _expunger  # noqa: F401  (registers the expunge duty and the job recovery hook)
-from ..core import vm_ops
+from ..core import userdata as userdata_core, vm_ops
 from ..core.access import check_access
 from ..core.vm import vm_text
-from ..errors import CloudStackError, INTERNAL_ERROR, concurrent_operation, invalid_value, permission_denied
+from ..errors import concurrent_operation, internal_error, invalid_value, permission_denied
 from ..store import vm as store
 from .account import USAGE_COUNTERS
 from .vm_list import VirtualMachineView, vm_entity
 
 _ROOT = frozenset({"Admin"})
 USAGE_COUNTERS.append(store.usage_by_account)
+
+
+async def _userdata_in_use(db, userdata_id: int) -> bool:
+    return bool(await db.fetchval("SELECT 1 FROM vm_instance WHERE userdata_id = $1 AND removed IS NULL LIMIT 1",
+                                  userdata_id))
+
+
+userdata_core.register_in_use_check("vm", _userdata_in_use)
 
 
 def check_vm_access(ctx, vm) -> None:
@@ -32,10 +40,6 @@ async def user_may_expunge_recover(ctx) -> bool:
 
 def _shown_name(vm) -> str:
     return vm["display_name"] or vm["name"]
-
-
-async def _fresh(ctx, vm):
-    return await store.get_vm(ctx.db, vm["id"])
 
 
 # ------------------------------------------------------------------------- start
@@ -197,7 +201,7 @@ async def recover_virtual_machine(ctx, *, id: Param(P.UUID, "The VM to recover",
     if id["state"] != "Destroyed":
         raise invalid_value(f"Vm with id {id['uuid']} is not in the right state")
     if id["account_removed"] is not None:
-        raise CloudStackError(INTERNAL_ERROR, "Unable to recover VM as the account is deleted")
+        raise internal_error("Unable to recover VM as the account is deleted")
     await vm_ops.recover(ctx.app, ctx.caller, id)
     return await vm_entity(ctx, id["id"])
 
@@ -205,7 +209,7 @@ async def recover_virtual_machine(ctx, *, id: Param(P.UUID, "The VM to recover",
 # ------------------------------------------------------------------------- expunge
 async def _check_expunge(ctx, vm) -> None:
     if vm["state"] not in ("Destroyed", "Expunging", "Error"):
-        err = CloudStackError(INTERNAL_ERROR, "Please destroy vm with specified vmId before expunge")
+        err = internal_error("Please destroy vm with specified vmId before expunge")
         err.uuids.append((str(vm["uuid"]), "vmId"))
         raise err
     if not await user_may_expunge_recover(ctx):
