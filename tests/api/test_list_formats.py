@@ -7,7 +7,9 @@ NEEDS = {"listTemplates": {"templatefilter": "all"}, "listIsos": {"isofilter": "
 
 
 async def test_lists_render_alike_in_xml_and_json(demo):  # noqa: F811
-    names = sorted(n for n, c in COMMANDS.items() if n.startswith("list") and c.authenticated)
+    # Lists that need an object to list for (listNics: a VM) are checked where that object is made.
+    names = sorted(n for n, c in COMMANDS.items() if n.startswith("list") and c.authenticated
+                   and not any(p.required and p.name not in NEEDS.get(n, {}) for p in c.params))
     assert len(names) > 25
     for name in names:
         params = NEEDS.get(name, {})

@@ -76,3 +76,18 @@ async def test_filters_on_real_vms(sim):
     assert (await user.call("listVirtualMachines", id=gone)).status == 431
     # Tags: none exist yet, so a tag filter matches nothing.
     assert (await user.ok("listVirtualMachines", **{"tags[0].key": "a", "tags[0].value": "b"})).get("count") is None
+
+
+async def test_vm_lists_render_alike_in_xml_and_json(sim):
+    vm = await deployed(sim, group="g")
+    for name, params, key in (("listVirtualMachines", {"id": vm["id"]}, "virtualmachine"),
+                              ("listNics", {"virtualmachineid": vm["id"]}, "nic"),
+                              ("listVolumes", {"virtualmachineid": vm["id"]}, "volume"),
+                              ("listInstanceGroups", {}, "instancegroup")):
+        as_json = await sim.admin.call(name, **params)
+        as_xml = await sim.admin.call(name, response="xml", **params)
+        assert as_json.status == as_xml.status == 200, name
+        assert int(as_xml.xml.findtext("count")) == as_json["count"] == len(as_xml.xml.findall(key)), name
+    xml_vm = (await sim.admin.call("listVirtualMachines", response="xml", id=vm["id"])).xml.find("virtualmachine")
+    assert xml_vm.findtext("nic/ipaddress") == vm["nic"][0]["ipaddress"]
+    assert xml_vm.findtext("securitygroup/name") == "default" and xml_vm.findtext("haenable") == "false"
