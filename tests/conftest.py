@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import shutil
 import json
 import os
 import tempfile
@@ -35,8 +36,11 @@ def pg_dsn():
         return
     tmp = Path(tempfile.mkdtemp(prefix="cloudsim-test-pg-"))
     embedded = EmbeddedPostgres(tmp)
-    yield embedded.start()
-    embedded.stop()
+    try:
+        yield embedded.start()
+    finally:
+        embedded.stop()
+        shutil.rmtree(tmp, ignore_errors=True)   # every test database lived here: gigabytes per run
 
 
 def dsn_for(base: str, dbname: str) -> str:
