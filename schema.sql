@@ -896,3 +896,57 @@ CREATE TABLE IF NOT EXISTS vm_affinity_group (
     PRIMARY KEY (vm_id, affinity_group_id)
 );
 CREATE INDEX IF NOT EXISTS vm_affinity_group_group ON vm_affinity_group (affinity_group_id);
+
+-- ---------------------------------------------------------------- public IPs, elastic IP
+-- is_system: the IP was taken for a VM by the system (Basic zone with elastic IP) rather than by
+-- associateIpAddress; such an IP goes back to the pool when its static NAT ends. display: fordisplay.
+ALTER TABLE ip_address ADD COLUMN IF NOT EXISTS is_system boolean NOT NULL DEFAULT false;
+ALTER TABLE ip_address ADD COLUMN IF NOT EXISTS display boolean NOT NULL DEFAULT true;
+CREATE INDEX IF NOT EXISTS ip_address_account ON ip_address (account_id, id) WHERE account_id IS NOT NULL;
+-- Elastic IP (the EIP offering's ElasticIp and AssociatePublicIP capabilities).
+ALTER TABLE network_offering ADD COLUMN IF NOT EXISTS elastic_ip boolean NOT NULL DEFAULT false;
+ALTER TABLE network_offering ADD COLUMN IF NOT EXISTS associate_public_ip boolean NOT NULL DEFAULT false;
+INSERT INTO network_offering (uuid, name, display_text, guest_type, services, specify_ip_ranges, specify_vlan,
+                              availability, elastic_ip, associate_public_ip) VALUES
+    (gen_random_uuid(), 'DefaultSharedNetscalerEIPandELBNetworkOffering',
+     'Offering for Shared networks with Elastic IP and Elastic LB capabilities', 'Shared',
+     '{"Dhcp": ["VirtualRouter"], "Dns": ["VirtualRouter"], "UserData": ["VirtualRouter"], "SecurityGroup": ["SecurityGroupProvider"], "StaticNat": ["Netscaler"], "Lb": ["Netscaler"]}',
+     true, true, 'Optional', true, true)
+ON CONFLICT (name) DO NOTHING;
+
+-- ---------------------------------------------------------------- affinity groups
+CREATE TABLE IF NOT EXISTS affinity_group (
+    id          bigserial PRIMARY KEY,
+    uuid        uuid NOT NULL UNIQUE,
+    name        text NOT NULL,
+    type        text NOT NULL,              -- host affinity, host anti-affinity, ...
+    description text,
+    acl_type    text NOT NULL DEFAULT 'Account',
+    account_id  bigint NOT NULL REFERENCES account(id),
+    domain_id   bigint NOT NULL REFERENCES domain(id),
+    created     timestamptz NOT NULL DEFAULT now()
+);
+CREATE UNIQUE INDEX IF NOT EXISTS affinity_group_name ON affinity_group (account_id, lower(name));
+
+-- ---------------------------------------------------------------- resource tags
+CREATE TABLE IF NOT EXISTS resource_tag (
+    id            bigserial PRIMARY KEY,
+    uuid          uuid NOT NULL UNIQUE,
+    key           text NOT NULL,
+    value         text NOT NULL,
+    resource_id   bigint NOT NULL,
+    resource_uuid text NOT NULL,
+    resource_type text NOT NULL,           -- UserVm, Template, ISO, Volume, PublicIpAddress, ...
+    customer      text,
+    account_id    bigint REFERENCES account(id),
+    domain_id     bigint REFERENCES domain(id),
+    created       timestamptz NOT NULL DEFAULT now()
+);
+CREATE UNIQUE INDEX IF NOT EXISTS resource_tag_key ON resource_tag (resource_type, resource_id, lower(key));
+CREATE INDEX IF NOT EXISTS resource_tag_kv ON resource_tag (resource_type, lower(key), value);
+-- Basic zones that already have public ranges run elastic IP.
+UPDATE network SET network_offering_id = (SELECT id FROM network_offering WHERE name = 'DefaultSharedNetscalerEIPandELBNetworkOffering')
+ WHERE removed IS NULL AND guest_type = 'Shared'
+   AND network_offering_id = (SELECT id FROM network_offering WHERE name = 'DefaultSharedNetworkOfferingWithSGService')
+   AND zone_id IN (SELECT z.id FROM zone z JOIN vlan_ip_range r ON r.zone_id = z.id
+                    WHERE z.network_type = 'Basic' AND r.for_virtual_network AND r.removed IS NULL);

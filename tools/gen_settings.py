@@ -43,6 +43,8 @@ EXTRA = {
     "kvm.snapshot.enabled": ("Snapshots", "Boolean", "false", "Global", False, "Allow volume snapshots of running KVM VMs"),
     "json.content.type": ("Advanced", "String", "application/json; charset=UTF-8", "Global", False, "Content-Type of JSON replies"),
     "user.password.reset.enabled": ("Advanced", "Boolean", "false", "Domain", True, "Offer the forgotten-password flow"),
+    "eip.associate.public.ip": ("Network", "Boolean", "true", "Zone", True,
+                                "In a Basic zone with elastic IP, give each VM that starts a public IP with static NAT"),
     "network.loadbalancer.basiczone.elb.enabled": ("Network", "Boolean", "false", "Global", False,
                                                    "Offer elastic load balancing in Basic zones"),
     "guest.domain.suffix": ("Network", "String", "cloud.internal", "Zone", True, "DNS suffix of guest VM host names"),

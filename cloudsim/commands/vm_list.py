@@ -10,6 +10,7 @@ from ..api import params as P
 from ..api.registry import ALL_ROLES, Param, command, register_entity
 from ..api.views import F, ListResult, View
 from ..core.access import Scope, list_scope
+from ..core.tags import tag_entities, tags_clause
 from ..errors import invalid_value
 from ..store import vm as store
 from .account import domain_display_path
@@ -147,6 +148,7 @@ async def vm_entities(ctx, rows, *, groups: set[str] | None = None, passwords: d
     sgs = await store.security_groups_of(ctx.db, ids) if want("secgrp") else []
     ags = await store.affinity_groups_of(ctx.db, ids) if want("affgrp") else []
     publics = {r["vm_id"]: r for r in await store.public_ips_of(ctx.db, ids)}
+    tags = await tag_entities(ctx.db, "UserVm", ids)
     by_vm: dict[int, dict[str, list]] = {i: {"nic": [], "securitygroup": [], "affinitygroup": []} for i in ids}
     for n in nics:
         by_vm[n["vm_id"]]["nic"].append(NicView.entity(nic_row(n)))
@@ -184,7 +186,8 @@ async def vm_entities(ctx, rows, *, groups: set[str] | None = None, passwords: d
             "publicipid": str(public["uuid"]) if public else None, "publicip": public["address"] if public else None,
             "isdynamicallyscalable": r["is_dynamically_scalable"], "deleteprotection": r["delete_protection"],
             "ostypeid": str(r["os_uuid"]) if r["os_uuid"] else None, "osdisplayname": r["os_name"],
-            "displayvm": r["display_vm"], "vmtype": "User", "arch": "x86_64", "hasannotations": False, "tags": [],
+            "displayvm": r["display_vm"], "vmtype": "User", "arch": "x86_64", "hasannotations": False,
+            "tags": tags.get(r["id"], []),
             "keypairs": ",".join(r["keypairs"]) if r["keypairs"] else None,
             "passwordenabled": bool(r["password_enabled"]),
             "userdataid": str(r["userdata_uuid"]) if r["userdata_uuid"] else None, "userdataname": r["userdata_name"],
@@ -317,7 +320,8 @@ async def list_virtual_machines(
     _add(where, args, clusterid["id"] if clusterid else None, "v.cluster_id = {}")
     _add(where, args, groupid["id"] if groupid else None,
          "EXISTS (SELECT 1 FROM instance_group_vm gm2 WHERE gm2.vm_id = v.id AND gm2.group_id = {})")
-    _add(where, args, templateid["id"] if templateid else None, "(v.template_id = {0} OR v.iso_id = {0})")
+    _add(where, args, templateid["id"] if templateid else None,
+         "(v.template_id = {0} OR v.template_id IS NULL AND v.iso_id = {0})")
     _add(where, args, isoid["id"] if isoid else None, "v.iso_id = {}")
     _add(where, args, serviceofferingid["id"] if serviceofferingid else None, "v.service_offering_id = {}")
     _add(where, args, haenable, "v.ha_enabled = {}")
@@ -339,8 +343,10 @@ async def list_virtual_machines(
         _add(where, args, group_id,
              "EXISTS (SELECT 1 FROM vm_affinity_group a2 WHERE a2.vm_id = v.id AND a2.affinity_group_id = {})")
     if forvirtualnetwork or vpcid is not None or autoscalevmgroupid is not None or backupofferingid is not None \
-            or storageid is not None or listing.tags:
-        where.append("false")          # no VM of this cloud is on a virtual network, in a VPC or tagged yet
+            or storageid is not None:
+        where.append("false")          # no VM of this cloud is on a virtual network or in a VPC
+    if listing.tags:
+        where.append(tags_clause("UserVm", "v.id", listing.tags, args))
     if listing.keyword:
         args.append(f"%{listing.keyword}%")
         n = f"${len(args)}"

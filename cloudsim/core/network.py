@@ -45,6 +45,9 @@ async def add_range(conn, *, zone_id: int, pod_id: int | None, network_id: int |
         "INSERT INTO ip_address (uuid, vlan_id, zone_id, network_id, address) "
         "SELECT gen_random_uuid(), $1, $2, $3, $4::inet + n FROM generate_series(0, $5::bigint) AS n",
         vlan_id, zone_id, network_id, start, int(end) - int(start))
+    if for_virtual_network:
+        from .public_ip import use_elastic_ip
+        await use_elastic_ip(conn, zone_id)
     return vlan_id
 
 
@@ -81,8 +84,9 @@ async def allocate_ip(conn, *, zone_id: int, network_id: int | None, vm_id: int,
 
 
 async def release_ips(conn, vm_id: int) -> None:
-    await conn.execute("UPDATE ip_address SET state = 'Free', vm_id = NULL, nic_id = NULL, account_id = NULL, "
-                       "domain_id = NULL, allocated = NULL WHERE vm_id = $1", vm_id)
+    """The VM's guest and system addresses go back to the pool; its elastic IPs stay with the account."""
+    from .public_ip import release_for_expunge
+    await release_for_expunge(conn, vm_id)
 
 
 async def default_security_group(conn, account_id: int, domain_id: int) -> int:

@@ -4,7 +4,8 @@ Candidates are Up, Enabled routing hosts of enabled pods and clusters in the zon
 pod, cluster or host), carrying every host tag of the offering and not the `ha.tag` one. Clusters
 whose allocated CPU or RAM share is over the disable thresholds are skipped. Inside, hosts are
 ordered by `vm.allocation.algorithm` and the first one whose CPU and RAM, after the cluster's
-overprovisioning factors, still hold the VM wins. The capacity is taken in the same transaction
+overprovisioning factors, still hold the VM wins; the VM's affinity groups filter (strict) or
+reorder (non-strict) the hosts. The capacity is taken in the same transaction
 (`reserve`), under a row lock, so two deploys never both take the last slot.
 """
 from __future__ import annotations
@@ -45,7 +46,7 @@ async def _factors(settings, cluster_id: int) -> tuple[float, float]:
 async def candidates(conn, settings, *, zone_id: int, need: Need, tags: list[str], hypervisor: str | None,
                      pod_id: int | None = None, cluster_id: int | None = None, host_id: int | None = None,
                      account_id: int | None = None, avoid: set[int] = frozenset(),
-                     last_host_id: int | None = None) -> list[dict]:
+                     last_host_id: int | None = None, vm_id: int | None = None) -> list[dict]:
     """Hosts worth trying, best first (each still to be reserved)."""
     args: list = [zone_id, tags]
     where = ["h.zone_id = $1", "h.removed IS NULL", "h.type = 'Routing'", "h.status = 'Up'",
@@ -107,8 +108,34 @@ async def candidates(conn, settings, *, zone_id: int, need: Need, tags: list[str
         fitting.sort(key=lambda h: (counts.get(h["id"], 0), h["id"]))
     # GPU hosts go last for offerings that need no GPU (FirstFitAllocator's GPU protection).
     fitting.sort(key=lambda h: "GPU" in (h["implicit_tags"] or []))
+    if vm_id is not None:
+        fitting = await _apply_affinity(conn, vm_id, fitting)
     if last_host_id is not None:
         fitting.sort(key=lambda h: h["id"] != last_host_id)
+    return fitting
+
+
+async def _apply_affinity(conn, vm_id: int, fitting: list[dict]) -> list[dict]:
+    """The VM's affinity groups: strict kinds filter the hosts, non-strict kinds reorder them.
+
+    A group's other members count where they run now (their host), as CloudStack's processors do."""
+    for rule in await conn.fetch(
+            "SELECT g.type, array_agg(DISTINCT o.host_id) FILTER (WHERE o.host_id IS NOT NULL) AS hosts "
+            "FROM vm_affinity_group m JOIN affinity_group g ON g.id = m.affinity_group_id "
+            "LEFT JOIN vm_affinity_group m2 ON m2.affinity_group_id = g.id AND m2.vm_id <> $1 "
+            "LEFT JOIN vm_instance o ON o.id = m2.vm_id AND o.removed IS NULL "
+            "WHERE m.vm_id = $1 GROUP BY g.id, g.type ORDER BY g.id", vm_id):
+        taken = set(rule["hosts"] or ())
+        if not taken:
+            continue
+        if rule["type"] == "host anti-affinity":
+            fitting = [h for h in fitting if h["id"] not in taken]
+        elif rule["type"] == "host affinity":
+            fitting = [h for h in fitting if h["id"] in taken]
+        elif rule["type"] == "non-strict host anti-affinity":
+            fitting.sort(key=lambda h: h["id"] in taken)
+        elif rule["type"] == "non-strict host affinity":
+            fitting.sort(key=lambda h: h["id"] not in taken)
     return fitting
 
 

@@ -2,8 +2,9 @@
 
 This is deployVirtualMachine's synchronous create step (the part before the job): afterwards the
 VM exists, Stopped, with a ROOT volume (and an optional DATA volume), one NIC on the zone's guest
-network holding an address of its VLAN range and, in a Basic zone with public ranges, a public
-address statically NATed to it. Starting it is core/vm_ops.py's job.
+network holding an address of its VLAN range.
+Starting it is core/vm_ops.py's job (which, in a zone with elastic IP, also gives it its public
+address: core/public_ip.py).
 """
 from __future__ import annotations
 
@@ -164,14 +165,6 @@ async def allocate(app, caller, owner, *, zone, offering, shape: Need, template,
             network["broadcast_uri"] or "vlan://untagged", network["broadcast_uri"] or "vlan://untagged")
         await conn.execute("UPDATE nic SET mac_address = $2 WHERE id = $1", nic_id, mac_for(nic_id))
         await conn.execute("UPDATE ip_address SET nic_id = $2 WHERE id = $1", ip["id"], nic_id)
-        # Basic zone: one public address per VM, statically NATed to its guest address.
-        if zone["network_type"] == "Basic" and await conn.fetchval(
-                "SELECT 1 FROM vlan_ip_range WHERE zone_id = $1 AND for_virtual_network AND removed IS NULL",
-                zone["id"]):
-            public = await allocate_ip(conn, zone_id=zone["id"], network_id=None, vm_id=vm_id,
-                                       account_id=owner["id"], domain_id=owner["domain_id"], virtual=True)
-            await conn.execute("UPDATE ip_address SET nic_id = $2, one_to_one_nat = true, network_id = $3 "
-                               "WHERE id = $1", public["id"], nic_id, network["id"])
         if zone["security_groups"]:
             groups = security_group_ids or [await default_security_group(conn, owner["id"], owner["domain_id"])]
             await conn.executemany("INSERT INTO vm_security_group (vm_id, security_group_id) VALUES ($1, $2) "

@@ -13,7 +13,7 @@ import uuid as _uuid
 from ..errors import concurrent_operation, insufficient_capacity, internal_error
 from ..hypervisors import DriverError, HostUnreachable, VmSpec, driver_for, has_driver
 from ..store import vm as store
-from . import placement
+from . import placement, public_ip
 from .network import release_ips
 from .vm import need_of, record, vm_text
 from .vm_state import Event, State, transition
@@ -49,7 +49,8 @@ async def start(app, caller, vm, *, host=None, pod=None, cluster=None, consider_
                     conn, app.settings, zone_id=vm["zone_id"], need=need, tags=tags, hypervisor=vm["hypervisor"],
                     pod_id=pod["id"] if pod else None, cluster_id=cluster["id"] if cluster else None,
                     host_id=host["id"] if host else None, account_id=vm["account_id"], avoid=avoid,
-                    last_host_id=vm["last_host_id"] if consider_last_host and host is None else None):
+                    last_host_id=vm["last_host_id"] if consider_last_host and host is None else None,
+                    vm_id=vm["id"]):
                 if await placement.reserve(conn, app.settings, candidate, need):
                     chosen = candidate
                     break
@@ -60,6 +61,7 @@ async def start(app, caller, vm, *, host=None, pod=None, cluster=None, consider_
                                      hypervisor=chosen["hypervisor"])
             if moved is None:
                 raise _lost_race(vm)
+            await public_ip.assign_system_ip(conn, app.settings, vm)
         driver = await _driver(app, chosen["hypervisor"])
         try:
             if driver is not None:
@@ -74,6 +76,7 @@ async def start(app, caller, vm, *, host=None, pod=None, cluster=None, consider_
             avoid.add(chosen["id"])
             async with app.db.transaction() as conn:
                 await placement.release(conn, chosen["id"], need)
+                await public_ip.release_system_ip(conn, vm["id"])
                 await transition(conn, vm["id"], State.STARTING, Event.OPERATION_FAILED, host_id=None)
             continue
         async with app.db.transaction() as conn:
@@ -123,6 +126,7 @@ async def stop(app, caller, vm, *, forced: bool = False, event: bool = True) -> 
                             power_state="PowerOff", power_state_updated=app.clock.now()) is None:
             raise _lost_race(vm)
         await placement.release(conn, vm["host_id"], need_of(vm))
+        await public_ip.release_system_ip(conn, vm["id"])
         if event:
             await record(conn, caller, vm, "VM.STOP", f"Successfully completed stopping Vm. Vm Id: {vm['uuid']}")
 
@@ -212,7 +216,6 @@ async def expunge(app, caller, vm, *, volume_ids: list[int] = ()) -> None:
             pass
     async with app.db.transaction() as conn:
         await placement.release(conn, vm["host_id"], need_of(vm))
-        await conn.execute("UPDATE ip_address SET one_to_one_nat = false WHERE vm_id = $1", vm["id"])
         await release_ips(conn, vm["id"])
         await conn.execute("UPDATE nic SET removed = now(), state = 'Deallocating' WHERE vm_id = $1 "
                            "AND removed IS NULL", vm["id"])
@@ -237,6 +240,7 @@ async def recover_transitional(conn, vm_id: int) -> None:
     state = State(vm["state"])
     if state is State.STARTING:
         await placement.release(conn, vm["host_id"], need_of(vm))
+        await public_ip.release_system_ip(conn, vm_id)
         await transition(conn, vm_id, state, Event.OPERATION_FAILED, host_id=None)
     elif state in (State.STOPPING, State.MIGRATING):
         await transition(conn, vm_id, state, Event.OPERATION_FAILED)
