@@ -326,12 +326,14 @@ async def _disable_account_check(ctx, *, lock, id=None, account=None, domainid=N
 
 @command("deleteAccount", roles=ADMIN_ROLES, is_async=True, job_instance="Account",
          cmd_class="org.apache.cloudstack.api.command.admin.account.DeleteAccountCmd",
-         description="Deletes an account with its users.")
+         description="Deletes an account with its users and everything it owns (VMs are expunged).")
 async def delete_account(ctx, *, id: Param(P.UUID, "The account to delete", entity="Account")):
     target = await _account_by_ref(ctx, id, None, None)
     _not_self(ctx, target)
     if target["is_default"]:
         raise permission_denied("The default accounts cannot be deleted")
+    from ..core.account_cleanup import cleanup_account
+    await cleanup_account(ctx.app, ctx.caller, target["id"])
     async with ctx.db.transaction() as conn:
         await conn.execute("DELETE FROM user_session WHERE user_id IN (SELECT id FROM users WHERE account_id = $1)",
                            target["id"])
@@ -351,6 +353,8 @@ async def _delete_account_check(ctx, *, id):
     _not_self(ctx, target)
     if target["is_default"]:
         raise permission_denied("The default accounts cannot be deleted")
+    from ..core.account_cleanup import check_account_idle
+    await check_account_idle(ctx.db, target["id"])
     return target["id"], str(target["uuid"])
 
 
