@@ -141,16 +141,22 @@ async def update_iso(ctx, *,
 async def delete_iso(ctx, *,
                      id: Param(P.UUID, "The ISO", entity="Iso"),
                      zoneid: Param(P.UUID, "Only this zone's copy", entity="Zone") = None):
-    await _owned(ctx, id)
+    await _check_delete(ctx, id)
     gone = await delete_image(ctx, id, zoneid, "ISO.DELETE", "Iso")
     if gone:
         await download.cancel(ctx.app, id["id"])
     return Success()
 
 
+async def _check_delete(ctx, iso) -> None:
+    await _owned(ctx, iso)
+    if await ctx.db.fetchval("SELECT 1 FROM vm_instance WHERE iso_id = $1 AND removed IS NULL LIMIT 1", iso["id"]):
+        raise invalid_value("Unable to delete iso, as it's used by other vms")
+
+
 @delete_iso.precheck_fn
 async def _delete_check(ctx, *, id, zoneid=None):
-    await _owned(ctx, id)
+    await _check_delete(ctx, id)
     return id["id"], str(id["uuid"])
 
 

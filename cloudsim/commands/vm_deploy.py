@@ -127,7 +127,8 @@ async def _prepare(ctx, kw: dict) -> dict:
         hypervisor = image["hypervisor"]
     ready = await ctx.db.fetchval("SELECT ready FROM template_zone WHERE template_id = $1 AND zone_id = $2 "
                                   "AND removed IS NULL", image["id"], zone["id"])
-    if not ready and not image["cross_zones"]:
+    # A copy still downloading (or failed) is refused; a cross-zone image also serves zones added later.
+    if ready is False or (ready is None and not image["cross_zones"]):
         raise invalid_value(f"Template {image['name']} has not been completely downloaded to zone {zone['uuid']}")
     data_offering = kw["diskofferingid"] if template is not None else None
     root_offering = kw["diskofferingid"] if iso is not None else None
