@@ -5,7 +5,8 @@ from ..api import params as P
 from ..api.registry import ROOT_AND_RESOURCE, ROOT_ONLY, Param, command, register_entity
 from ..api.views import F, ListResult, Obj, Success, View
 from ..core import infra as core
-from ..errors import invalid_value
+from ..errors import CloudStackError, invalid_value
+from ..store import events
 from ..store import infra as store
 from .zone import _filter, _page
 
@@ -223,18 +224,38 @@ async def _maintenance_check(ctx, id, want: tuple[str, ...], verb: str):
 
 @command("prepareHostForMaintenance", response=HostView, roles=ROOT_ONLY, is_async=True, job_instance="Host",
          cmd_class="org.apache.cloudstack.api.command.admin.host.PrepareForMaintenanceCmd",
-         description="Moves a host into maintenance; no new VMs are placed on it.")
+         description="Moves a host into maintenance: its running VMs are migrated away, then no new VMs are "
+                     "placed on it.")
 async def prepare_host_for_maintenance(ctx, *, id: Param(P.UUID, "The host", entity="Host")):
-    await _maintenance_check(ctx, id, ("Enabled", "Disabled", "ErrorInMaintenance"), "prepare for maintenance")
-    # The simulator's hosts carry no guests that must move away, so maintenance is reached at once.
-    await ctx.db.execute("UPDATE host SET resource_state = 'Maintenance' WHERE id = $1", id["id"])
+    from ..core import vm_ops
+    from ..store import vm as vm_store
+    await _maintenance_check(ctx, id, ("Enabled", "Disabled", "ErrorInMaintenance", "ErrorInPrepareForMaintenance"),
+                             "prepare for maintenance")
+    await ctx.db.execute("UPDATE host SET resource_state = 'PrepareForMaintenance' WHERE id = $1", id["id"])
+    failed = []
+    for row in await ctx.db.fetch("SELECT id FROM vm_instance WHERE host_id = $1 AND removed IS NULL "
+                                  "AND state = 'Running' ORDER BY id", id["id"]):
+        vm = await vm_store.get_vm(ctx.db, row["id"])
+        try:
+            await vm_ops.migrate(ctx.app, ctx.caller, vm)
+        except CloudStackError as err:
+            failed.append(f"{vm['instance_name']}: {err.text}")
+    busy = await ctx.db.fetchval("SELECT count(*) FROM vm_instance WHERE host_id = $1 AND removed IS NULL "
+                                 "AND state IN ('Starting', 'Running', 'Stopping', 'Migrating')", id["id"])
+    state = "ErrorInPrepareForMaintenance" if failed or busy else "Maintenance"
+    await ctx.db.execute("UPDATE host SET resource_state = $2 WHERE id = $1", id["id"], state)
+    await events.record_event(ctx.db, type="MAINT.PREPARE", description=(
+        f"Host {id['name']} is in {state}" + (f"; not migrated: {'; '.join(failed)}" if failed else "")),
+        level="ERROR" if failed or busy else "INFO", user_id=ctx.caller.user_id,
+        account_id=ctx.caller.account_id, domain_id=ctx.caller.domain_id, resource_id=str(id["uuid"]),
+        resource_type="Host", resource_name=id["name"])
     return (await host_entities(ctx, [await store.get_host(ctx.db, id["id"])]))[0]
 
 
 @prepare_host_for_maintenance.precheck_fn
 async def _prepare_check(ctx, *, id):
-    return await _maintenance_check(ctx, id, ("Enabled", "Disabled", "ErrorInMaintenance"),
-                                    "prepare for maintenance")
+    return await _maintenance_check(ctx, id, ("Enabled", "Disabled", "ErrorInMaintenance",
+                                              "ErrorInPrepareForMaintenance"), "prepare for maintenance")
 
 
 @command("cancelHostMaintenance", response=HostView, roles=ROOT_ONLY, is_async=True, job_instance="Host",

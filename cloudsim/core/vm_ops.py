@@ -131,6 +131,47 @@ async def stop(app, caller, vm, *, forced: bool = False, event: bool = True) -> 
             await record(conn, caller, vm, "VM.STOP", f"Successfully completed stopping Vm. Vm Id: {vm['uuid']}")
 
 
+# ------------------------------------------------------------------------- migrate
+async def migrate(app, caller, vm, *, target=None) -> dict:
+    """Running on one host -> Migrating -> Running on another (`target`, or the planner's choice).
+
+    The target's capacity is taken before the move and the source's given back after it; a
+    refused move leaves the VM Running where it was. Returns the host it now runs on."""
+    need = need_of(vm)
+    async with app.db.transaction() as conn:
+        chosen = None
+        for candidate in await placement.candidates(
+                conn, app.settings, zone_id=vm["zone_id"], need=need,
+                tags=placement.offering_tags(vm["offering_host_tags"]), hypervisor=vm["hypervisor"],
+                host_id=target["id"] if target else None, avoid={vm["host_id"]}, vm_id=vm["id"],
+                cluster_id=None if target else vm["cluster_id"]):
+            if await placement.reserve(conn, app.settings, candidate, need):
+                chosen = candidate
+                break
+        if chosen is None:
+            raise insufficient_capacity(f"Unable to find a suitable host to migrate {vm_text(vm)} to")
+        if await transition(conn, vm["id"], State.RUNNING, Event.MIGRATION_REQUESTED) is None:
+            raise _lost_race(vm)
+    driver = await _driver(app, vm["hypervisor"])
+    try:
+        if driver is not None and vm["host_guid"]:
+            await driver.migrate(vm["host_guid"], vm["instance_name"], chosen["guid"])
+    except DriverError as err:
+        async with app.db.transaction() as conn:
+            await placement.release(conn, chosen["id"], need)
+            await transition(conn, vm["id"], State.MIGRATING, Event.OPERATION_FAILED)
+        raise internal_error(f"Unable to migrate {vm_text(vm)}: {err}") from None
+    async with app.db.transaction() as conn:
+        if await transition(conn, vm["id"], State.MIGRATING, Event.OPERATION_SUCCEEDED, host_id=chosen["id"],
+                            last_host_id=chosen["id"], pod_id=chosen["pod_id"],
+                            cluster_id=chosen["cluster_id"]) is None:
+            raise _lost_race(vm)
+        await placement.release(conn, vm["host_id"], need)
+        await record(conn, caller, vm, "VM.MIGRATE",
+                     f"Successfully completed migrating Vm. Vm Id: {vm['uuid']} to host {chosen['uuid']}")
+    return chosen
+
+
 # ------------------------------------------------------------------------- reboot
 async def reboot(app, caller, vm, *, forced: bool = False) -> None:
     if vm["is_volatile"]:

@@ -1,0 +1,59 @@
+"""Live migration and host maintenance: running VMs move to other hosts, capacity follows them."""
+from __future__ import annotations
+
+from tests.api.vm_helpers import deployed, sim, vm_of  # noqa: F401
+
+
+async def _host(api, host_id) -> dict:
+    return (await api.ok("listHosts", id=host_id))["host"][0]
+
+
+async def test_migrate_to_a_named_host_and_autoselect(sim):
+    vm = await deployed(sim)
+    source = (await vm_of(sim.admin, vm["id"]))["hostid"]
+    hosts = [h for h in (await sim.admin.ok("listHosts", type="Routing"))["host"] if h["id"] != source]
+    target = hosts[0]
+    before = (await _host(sim.admin, target["id"]))["memoryallocated"]
+    source_before = (await _host(sim.admin, source))["memoryallocated"]
+    job = await sim.admin.run("migrateVirtualMachine", virtualmachineid=vm["id"], hostid=target["id"])
+    assert job["jobstatus"] == 1, job
+    moved = job["jobresult"]["virtualmachine"]
+    assert moved["hostid"] == target["id"] and moved["state"] == "Running"
+    assert (await _host(sim.admin, target["id"]))["memoryallocated"] > before
+    assert (await _host(sim.admin, source))["memoryallocated"] < source_before
+    job = await sim.admin.run("migrateVirtualMachine", virtualmachineid=vm["id"], autoselect="true")
+    assert job["jobstatus"] == 1 and job["jobresult"]["virtualmachine"]["hostid"] != target["id"]
+    events = (await sim.admin.ok("listEvents", type="VM.MIGRATE", listall="true"))["event"]
+    assert any(e["state"] == "Completed" for e in events)
+
+
+async def test_migrate_errors(sim):
+    vm = await deployed(sim)
+    user = await sim.user("User")
+    current = (await vm_of(sim.admin, vm["id"]))["hostid"]
+    denied = await user.call("migrateVirtualMachine", virtualmachineid=vm["id"], autoselect="true")
+    assert denied.status in (401, 432, 531)
+    none = await sim.admin.call("migrateVirtualMachine", virtualmachineid=vm["id"])
+    assert none.status == 431 and "autoselect=true" in none.body["errortext"]
+    same = await sim.admin.call("migrateVirtualMachine", virtualmachineid=vm["id"], hostid=current)
+    assert same.status == 431
+    await sim.admin.run("stopVirtualMachine", id=vm["id"])
+    stopped = await sim.admin.call("migrateVirtualMachine", virtualmachineid=vm["id"], autoselect="true")
+    assert stopped.status == 431 and "not Running" in stopped.body["errortext"]
+
+
+async def test_maintenance_migrates_running_vms(sim):
+    vms = [await deployed(sim) for _ in range(3)]
+    host = (await vm_of(sim.admin, vms[0]["id"]))["hostid"]
+    on_host = [v["id"] for v in vms if (await vm_of(sim.admin, v["id"]))["hostid"] == host]
+    job = await sim.admin.run("prepareHostForMaintenance", id=host)
+    assert job["jobstatus"] == 1 and job["jobresult"]["host"]["resourcestate"] == "Maintenance"
+    for vm_id in on_host:
+        now = await vm_of(sim.admin, vm_id)
+        assert now["state"] == "Running" and now["hostid"] != host
+    assert (await _host(sim.admin, host))["memoryallocated"] == 0
+    # New VMs avoid the host; cancelling brings it back.
+    placed = await deployed(sim)
+    assert (await vm_of(sim.admin, placed["id"]))["hostid"] != host
+    job = await sim.admin.run("cancelHostMaintenance", id=host)
+    assert job["jobresult"]["host"]["resourcestate"] == "Enabled"
