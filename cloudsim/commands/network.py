@@ -5,7 +5,8 @@ from ..api import params as P
 from ..api.registry import ALL_ROLES, ROOT_ONLY, Param, command, register_entity
 from ..api.views import F, ListResult, Success, View
 from ..core import network as core
-from ..core.access import list_scope
+from ..core.access import check_access, list_scope
+from ..core.tags import tag_entities, tags_clause
 from ..errors import invalid_value
 from ..store import infra as store
 from .account import domain_display_path
@@ -257,11 +258,26 @@ async def list_security_groups(ctx, *, listing,
     where = [(await list_scope(ctx.db, ctx.caller, listing)).sql("g.account_id", "d.path", args)]
     _filter(where, args, id["id"] if id else None, "g.id = ${}")
     _filter(where, args, securitygroupname, "lower(g.name) = lower(${})")
+    if virtualmachineid is not None:
+        check_access(ctx.caller, virtualmachineid["account_id"], virtualmachineid["domain_path"],
+                     f"VM instance {virtualmachineid['uuid']}")
+        _filter(where, args, virtualmachineid["id"],
+                "EXISTS (SELECT 1 FROM vm_security_group m WHERE m.security_group_id = g.id AND m.vm_id = ${})")
     if listing.keyword:
         _filter(where, args, f"%{listing.keyword}%", "g.name ILIKE ${}")
+    if listing.tags:
+        where.append(tags_clause("SecurityGroup", "g.id", listing.tags, args))
     rows, total = await _page(ctx, store.SECURITY_GROUP_SELECT, "g", where, args, listing, "g.id")
+    ids = [g["id"] for g in rows]
+    members: dict[int, list[str]] = {}
+    for m in await ctx.db.fetch(
+            "SELECT m.security_group_id, v.uuid FROM vm_security_group m JOIN vm_instance v ON v.id = m.vm_id "
+            "WHERE m.security_group_id = ANY($1::bigint[]) AND v.removed IS NULL ORDER BY v.id", ids):
+        members.setdefault(m["security_group_id"], []).append(str(m["uuid"]))
+    tags = await tag_entities(ctx.db, "SecurityGroup", ids)
     return ListResult([SecurityGroupView.entity({
         "id": str(g["uuid"]), "name": g["name"], "description": g["description"], "account": g["account_name"],
         "domainid": str(g["domain_uuid"]), "domain": g["domain_name"],
-        "domainpath": domain_display_path(g["domain_path"]), "ingressrule": [], "egressrule": [], "tags": [],
-        "virtualmachinecount": 0, "virtualmachineids": []}) for g in rows], total, "securitygroup")
+        "domainpath": domain_display_path(g["domain_path"]), "ingressrule": [], "egressrule": [],
+        "tags": tags.get(g["id"], []), "virtualmachinecount": len(members.get(g["id"], [])),
+        "virtualmachineids": members.get(g["id"], [])}) for g in rows], total, "securitygroup")

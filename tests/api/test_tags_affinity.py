@@ -139,3 +139,17 @@ async def test_affinity_errors(sim):
                                templateid=sim.template["id"], affinitygroupids=group["id"])
     assert foreign.status == 531
     assert (await user.call("listAffinityGroups", id=MISSING)).status == 431
+
+
+async def test_security_groups_count_their_vms(sim):
+    user = await sim.user("User")
+    vms = [await deployed(sim, user) for _ in range(2)]
+    [group] = (await user.ok("listSecurityGroups", virtualmachineid=vms[0]["id"]))["securitygroup"]
+    assert group["name"] == "default" and group["virtualmachinecount"] == 2
+    assert sorted(group["virtualmachineids"]) == sorted(v["id"] for v in vms)
+    other = await sim.user("User")
+    assert (await other.call("listSecurityGroups", virtualmachineid=vms[0]["id"])).status == 531
+    await user.run("createTags", resourceids=group["id"], resourcetype="SecurityGroup",
+                   **{"tags[0].key": "role", "tags[0].value": "web"})
+    tagged = await user.ok("listSecurityGroups", **{"tags[0].key": "role", "tags[0].value": "web"})
+    assert tagged["count"] == 1 and tagged["securitygroup"][0]["tags"][0]["value"] == "web"
