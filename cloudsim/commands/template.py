@@ -9,6 +9,7 @@ from ..api.views import F, ListResult, Success, View
 from ..core import owner as owners
 from ..core.access import check_access
 from ..core.image_filter import READY_ONLY, filter_sql
+from ..core.tags import tag_entities, tags_clause
 from ..errors import invalid_value, permission_denied
 from ..hypervisors import canonical
 from ..store import events
@@ -53,7 +54,7 @@ class TemplateView(View):
     )
 
 
-def image_row(t, zone=None) -> dict:
+def image_row(t, zone=None, tags=()) -> dict:
     return {
         "id": str(t["uuid"]), "name": t["name"], "displaytext": t["display_text"], "ispublic": t["is_public"],
         "created": t["created"], "removed": t["removed"], "isready": bool(zone and zone["ready"]),
@@ -68,7 +69,7 @@ def image_row(t, zone=None) -> dict:
         "isextractable": t["extractable"], "checksum": t["checksum"], "templatetag": t["template_tag"],
         "details": t["details"] or None, "bits": t["bits"], "sshkeyenabled": t["sshkey_enabled"],
         "isdynamicallyscalable": t["dynamically_scalable"], "directdownload": t["direct_download"],
-        "deployasis": t["deploy_as_is"], "requireshvm": t["requires_hvm"], "url": t["url"], "tags": [],
+        "deployasis": t["deploy_as_is"], "requireshvm": t["requires_hvm"], "url": t["url"], "tags": list(tags),
         "hasannotations": False,
     }
 
@@ -80,12 +81,15 @@ async def image_entities(ctx, rows, view=None, zone_id: int | None = None, ready
     zones: dict[int, list] = {}
     for z in await store.template_zones(db or ctx.db, [t["id"] for t in rows]):
         zones.setdefault(z["template_id"], []).append(z)
+    tags: dict = {}
+    for kind, fmt in (("ISO", True), ("Template", False)):
+        tags.update(await tag_entities(db or ctx.db, kind, [t["id"] for t in rows if (t["format"] == "ISO") == fmt]))
     out = []
     for t in rows:
         for z in zones.get(t["id"], [None]):
             if z is not None and ((zone_id is not None and z["zone_id"] != zone_id) or (ready_only and not z["ready"])):
                 continue
-            out.append(view.entity(image_row(t, z)))
+            out.append(view.entity(image_row(t, z, tags.get(t["id"], ()))))
     return out
 
 
@@ -106,6 +110,8 @@ async def list_images(ctx, listing, *, iso: bool, filter_name: str, view, id=Non
     _filter(where, args, ispublic, "t.is_public = ${}")
     if listing.keyword:
         _filter(where, args, f"%{listing.keyword}%", "(t.name ILIKE ${0} OR t.display_text ILIKE ${0})")
+    if listing.tags:
+        where.append(tags_clause("ISO" if iso else "Template", "t.id", listing.tags, args))
     ready_only = filter_name.lower() in READY_ONLY or bool(isready)
     zone_cond = ["tz.template_id = t.id", "tz.removed IS NULL"]
     if ready_only:

@@ -5,6 +5,7 @@ from ..api import params as P
 from ..api.registry import ALL_ROLES, Param, command, register_entity
 from ..api.views import F, ListResult, View
 from ..core.access import list_scope
+from ..core.tags import tag_entities, tags_clause
 from ..errors import invalid_value
 from ..store import vm as store
 from .account import domain_display_path
@@ -47,7 +48,7 @@ class VolumeView(View):
     )
 
 
-def volume_entity(ctx, v):
+def volume_entity(ctx, v, tags=()):
     return VolumeView.entity({
         "id": str(v["uuid"]), "name": v["name"], "zoneid": str(v["zone_uuid"]), "zonename": v["zone_name"],
         "type": v["type"], "deviceid": v["device_id"], "virtualmachineid": str(v["vm_uuid"]) if v["vm_uuid"] else None,
@@ -68,7 +69,7 @@ def volume_entity(ctx, v):
         "supportsstoragesnapshot": False, "physicalsize": v["size"] if v["path"] else 0, "virtualsize": v["size"],
         "podid": str(v["pod_uuid"]) if v["pod_uuid"] else None, "podname": v["pod_name"],
         "clusterid": str(v["cluster_uuid"]) if v["cluster_uuid"] else None, "clustername": v["cluster_name"],
-        "tags": [], "hasannotations": False}, ctx.is_root_admin)
+        "tags": list(tags), "hasannotations": False}, ctx.is_root_admin)
 
 
 @command("listVolumes", response=VolumeView, roles=ALL_ROLES, listing=("L", "D", "Acc", "P", "T"),
@@ -110,8 +111,10 @@ async def list_volumes(ctx, *, listing,
         if value is not None:
             args.append(value)
             where.append(clause.format(len(args)))
-    if listing.tags or storageid is not None:
+    if storageid is not None:
         where.append("false")
+    if listing.tags:
+        where.append(tags_clause("Volume", "vol.id", listing.tags, args))
     if listing.keyword:
         args.append(f"%{listing.keyword}%")
         where.append(f"vol.name ILIKE ${len(args)}")
@@ -121,4 +124,5 @@ async def list_volumes(ctx, *, listing,
     args += [listing.limit, listing.offset]
     rows = await ctx.db.fetch(store.VOLUME_SELECT + sql_where + f" ORDER BY vol.id LIMIT ${len(args) - 1} "
                               f"OFFSET ${len(args)}", *args)
-    return ListResult([volume_entity(ctx, v) for v in rows], total, "volume")
+    tags = await tag_entities(ctx.db, "Volume", [v["id"] for v in rows])
+    return ListResult([volume_entity(ctx, v, tags.get(v["id"], ())) for v in rows], total, "volume")

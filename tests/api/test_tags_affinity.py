@@ -153,3 +153,21 @@ async def test_security_groups_count_their_vms(sim):
                    **{"tags[0].key": "role", "tags[0].value": "web"})
     tagged = await user.ok("listSecurityGroups", **{"tags[0].key": "role", "tags[0].value": "web"})
     assert tagged["count"] == 1 and tagged["securitygroup"][0]["tags"][0]["value"] == "web"
+
+
+async def test_tags_on_templates_and_volumes(sim):
+    await sim.admin.run("createTags", resourceids=sim.template["id"], resourcetype="Template",
+                        **{"tags[0].key": "distro", "tags[0].value": "centos"})
+    found = await sim.admin.ok("listTemplates", templatefilter="featured",
+                               **{"tags[0].key": "distro", "tags[0].value": "centos"})
+    assert [t["id"] for t in found["template"]] == [sim.template["id"]]
+    assert found["template"][0]["tags"][0]["key"] == "distro"
+    assert await sim.admin.ok("listTemplates", templatefilter="featured",
+                              **{"tags[0].key": "distro", "tags[0].value": "debian"}) == {}
+    user = await sim.user("User")
+    vm = await deployed(sim, user)
+    [root] = (await user.ok("listVolumes", virtualmachineid=vm["id"]))["volume"]
+    await user.run("createTags", resourceids=root["id"], resourcetype="Volume",
+                   **{"tags[0].key": "backup", "tags[0].value": "daily"})
+    tagged = await user.ok("listVolumes", **{"tags[0].key": "backup", "tags[0].value": "daily"})
+    assert [v["id"] for v in tagged["volume"]] == [root["id"]] and tagged["volume"][0]["tags"][0]["value"] == "daily"
