@@ -297,7 +297,8 @@ async def test_restore_keeps_the_kind_of_base_image(sim, files):  # noqa: F811
     assert ejected["templateid"] == fresh["id"] and "isoid" not in ejected
     assert (await user.call("restoreVirtualMachine", virtualmachineid=from_iso["id"])).status == 530
     nothing = await sim.admin.call("restoreVirtualMachine", virtualmachineid=from_iso["id"])
-    assert nothing.status == 530 and nothing["errortext"] == "Cannot restore the VM since there is no ISO attached to VM"
+    assert nothing.status == 530 and nothing["errortext"] == \
+        "Cannot restore the VM since there is no ISO attached to VM"
     # An image still downloading is not available to rebuild from.
     slow = await iso_in(sim, user, f"{base}/slow.iso", name="slow", wait=False)
     pending = await user.call("restoreVirtualMachine", virtualmachineid=from_iso["id"], templateid=slow["id"])
