@@ -7,6 +7,7 @@ the job then starts it unless startvm=false. A first start that fails leaves the
 from __future__ import annotations
 
 import ipaddress as _ip
+import re
 
 from ..api import params as P
 from ..api.registry import ALL_ROLES, Param, command
@@ -58,6 +59,9 @@ def _shape(offering, details: dict) -> Need:
         if (low and value < low) or (high and value > high):
             raise invalid_value(f"Invalid {what} value {value}: it must be between {low} and {high}")
     return Need(cpus, speed, memory)
+
+
+_MAC = re.compile(r"[0-9a-f]{2}(:[0-9a-f]{2}){5}")
 
 
 async def _groups_by(ctx, owner, table: str, ids, names, what: str) -> list[int]:
@@ -149,6 +153,35 @@ async def _prepare(ctx, kw: dict) -> dict:
                                 f"{template['size']} bytes")
     if kw["name"] is not None:
         naming.check_host_name(kw["name"])
+    if kw["networkids"] and zone["network_type"] == "Basic":
+        raise invalid_value("Can't specify network Ids in Basic zone")
+    requested_ip = kw["ipaddress"]
+    for entry in (kw["iptonetworklist"] or {}).values():
+        if not isinstance(entry, dict):
+            continue
+        network = await ctx.db.fetchrow("SELECT id, zone_id FROM network WHERE uuid::text = $1 AND removed IS NULL",
+                                        str(entry.get("networkid", "")).lower()) \
+            if P.is_uuid(str(entry.get("networkid", ""))) else None
+        if network is None or network["zone_id"] != zone["id"]:
+            raise invalid_value(f"Unable to find network by id {entry.get('networkid')}")
+        if entry.get("ip"):
+            requested_ip = requested_ip or entry["ip"]
+    kw["ipaddress"] = requested_ip
+    customid = kw["customid"]
+    if customid is not None:
+        if not ctx.is_root_admin:
+            raise permission_denied("Please check your permissions, you are not allowed to create/update custom id")
+        if not P.is_uuid(customid):
+            raise invalid_value(f"UUID: {customid} doesn't follow the UUID format")
+        if await ctx.db.fetchval("SELECT 1 FROM vm_instance WHERE uuid = $1::uuid", customid):
+            raise invalid_value(f"UUID: {customid} already exists so can't create/update with custom id")
+    mac = kw["macaddress"]
+    if mac is not None:
+        mac = mac.strip().lower()
+        if not _MAC.fullmatch(mac) or mac == "00:00:00:00:00:00" or int(mac[:2], 16) & 1:
+            mac = None                  # CloudStack replaces an invalid MAC with the next free one
+        elif await ctx.db.fetchval("SELECT 1 FROM nic WHERE mac_address = $1 AND removed IS NULL", mac):
+            raise invalid_value(f"There is already a NIC with the MAC address {mac} in the network")
     if kw["ipaddress"] is not None:
         try:
             _ip.IPv4Address(kw["ipaddress"])
@@ -180,7 +213,7 @@ async def _prepare(ctx, kw: dict) -> dict:
                    if offering["customized"] else {}),
                 hypervisor=hypervisor, ipaddress=kw["ipaddress"], security_group_ids=sg_ids or None,
                 affinity_group_ids=ag_ids, displayvm=kw["displayvm"] if kw["displayvm"] is not None else True,
-                dynamic=dynamic, password=kw["password"])
+                dynamic=dynamic, password=kw["password"], customid=customid, macaddress=mac)
 
 
 @command("deployVirtualMachine", response=VirtualMachineView, roles=ALL_ROLES, is_async=True, create=True,

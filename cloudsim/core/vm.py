@@ -92,7 +92,8 @@ async def allocate(app, caller, owner, *, zone, offering, shape: Need, template,
                    displayname: str | None, group: str | None, keypairs: list, userdata: str | None, userdata_row,
                    userdatadetails: str | None, details: dict, hypervisor: str | None, ipaddress: str | None,
                    security_group_ids: list[int] | None, affinity_group_ids: list[int], displayvm: bool,
-                   dynamic: bool, password: str | None) -> tuple[int, str]:
+                   dynamic: bool, password: str | None, customid: str | None = None,
+                   macaddress: str | None = None) -> tuple[int, str]:
     """Insert the VM and everything it owns; returns (id, uuid). All or nothing."""
     settings = app.settings
     suffix = str(await settings.get("instance.name") or "VM")
@@ -105,7 +106,7 @@ async def allocate(app, caller, owner, *, zone, offering, shape: Need, template,
     user_id = await owner_user_id(app.db, caller, owner)
     async with app.db.transaction() as conn:
         vm_id = await conn.fetchval("SELECT nextval('vm_instance_seq')")
-        vm_uuid = _uuid.uuid4()
+        vm_uuid = _uuid.UUID(customid) if customid else _uuid.uuid4()
         host_name, instance_name = naming.names_for(
             account_id=owner["id"], vm_id=vm_id, vm_uuid=str(vm_uuid), instance_suffix=suffix, name=name,
             display_name=displayname, hypervisor=hypervisor, instancename_flag=flag)
@@ -163,7 +164,7 @@ async def allocate(app, caller, owner, *, zone, offering, shape: Need, template,
             "isolation_uri, device_id, is_default) VALUES ($1,$2,$3,$4,$5,$6,$7,'',$8,$9,0,true) RETURNING id",
             _uuid.uuid4(), vm_id, network["id"], ip["address"], ip["id"], ip["netmask"], ip["gateway"],
             network["broadcast_uri"] or "vlan://untagged", network["broadcast_uri"] or "vlan://untagged")
-        await conn.execute("UPDATE nic SET mac_address = $2 WHERE id = $1", nic_id, mac_for(nic_id))
+        await conn.execute("UPDATE nic SET mac_address = $2 WHERE id = $1", nic_id, macaddress or mac_for(nic_id))
         await conn.execute("UPDATE ip_address SET nic_id = $2 WHERE id = $1", ip["id"], nic_id)
         if zone["security_groups"]:
             groups = security_group_ids or [await default_security_group(conn, owner["id"], owner["domain_id"])]

@@ -209,3 +209,27 @@ async def test_job_recovery_returns_starting_vm_to_stopped(sim):
         await conn.execute("UPDATE vm_instance SET state = 'Starting' WHERE id = $1", vm_id)
         await vm_ops.recover_transitional(conn, vm_id)
     assert (await vm_of(sim.admin, vm["id"]))["state"] == "Stopped"
+
+
+async def test_customid_macaddress_and_networks(sim):
+    custom = "0a0b0c0d-1111-4222-8333-444455556666"
+    vm = await deployed(sim, customid=custom, macaddress="02:AA:bb:01:02:03")
+    assert vm["id"] == custom and vm["nic"][0]["macaddress"] == "02:aa:bb:01:02:03"
+    again = await deploy(sim, customid=custom)
+    assert again.status == 431 and "already exists" in again.body["errortext"]
+    taken = await deploy(sim, macaddress="02:aa:bb:01:02:03")
+    assert taken.status == 431 and "MAC address" in taken.body["errortext"]
+    replaced = await deployed(sim, macaddress="not-a-mac")
+    assert replaced["nic"][0]["macaddress"].count(":") == 5
+    user = await sim.user("User")
+    assert (await deploy(sim, user, customid="0a0b0c0d-1111-4222-8333-444455556667")).status == 531
+    assert (await deploy(sim, customid="not-a-uuid")).status == 431
+    network = vm["nic"][0]["networkid"]
+    basic = await deploy(sim, networkids=network)
+    assert basic.status == 431 and basic.body["errortext"] == "Can't specify network Ids in Basic zone"
+    free = (await sim.admin.ok("listPublicIpAddresses", allocatedonly="false", forvirtualnetwork="false",
+                               state="Free"))["publicipaddress"][-1]["ipaddress"]
+    chosen = await deployed(sim, **{"iptonetworklist[0].networkid": network, "iptonetworklist[0].ip": free})
+    assert chosen["nic"][0]["ipaddress"] == free
+    wrong = await deploy(sim, **{"iptonetworklist[0].networkid": "0a0b0c0d-1111-4222-8333-000000000000"})
+    assert wrong.status == 431
