@@ -257,7 +257,8 @@ async def _check_update(ctx, vm, ids, names):
     return await _groups_for_vm(ctx, vm, ids, names)
 
 
-@command("updateVMAffinityGroup", response=VirtualMachineView, roles=ALL_ROLES, is_async=True, job_instance="VirtualMachine",
+@command("updateVMAffinityGroup", response=VirtualMachineView, roles=ALL_ROLES, is_async=True,
+         job_instance="AffinityGroup", response_name="updatevirtualmachineresponse",
          cmd_class="org.apache.cloudstack.api.command.user.affinitygroup.UpdateVMAffinityGroupCmd",
          description="Replaces the affinity groups of a stopped VM (an empty list leaves them all).")
 async def update_vm_affinity_group(ctx, *,

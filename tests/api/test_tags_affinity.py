@@ -111,7 +111,9 @@ async def test_affinity_groups_and_placement(sim):
     running = await user.call("updateVMAffinityGroup", id=first["id"], affinitygroupnames="spread")
     assert running.status == 431 and "make sure the virtual machine is stopped" in running.body["errortext"]
     await user.run("stopVirtualMachine", id=first["id"])
-    job = await user.run("updateVMAffinityGroup", id=first["id"], affinitygroupnames="spread")
+    submitted = await user.call("updateVMAffinityGroup", id=first["id"], affinitygroupnames="spread")
+    assert submitted.name == "updatevirtualmachineresponse"      # CloudStack's wrapper quirk
+    job = await user.wait_job(submitted["jobid"])
     assert [g["name"] for g in job["jobresult"]["virtualmachine"]["affinitygroup"]] == ["spread"]
 
     deleted = await user.run("deleteAffinityGroup", name="together")
