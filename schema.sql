@@ -950,3 +950,7 @@ UPDATE network SET network_offering_id = (SELECT id FROM network_offering WHERE 
    AND network_offering_id = (SELECT id FROM network_offering WHERE name = 'DefaultSharedNetworkOfferingWithSGService')
    AND zone_id IN (SELECT z.id FROM zone z JOIN vlan_ip_range r ON r.zone_id = z.id
                     WHERE z.network_type = 'Basic' AND r.for_virtual_network AND r.removed IS NULL);
+
+-- A stopped VM keeps its CPU/RAM reserved on its last host until this time (capacity.skipcounting.hours).
+ALTER TABLE vm_instance ADD COLUMN IF NOT EXISTS capacity_held_until timestamptz;
+CREATE INDEX IF NOT EXISTS vm_instance_held ON vm_instance (capacity_held_until) WHERE capacity_held_until IS NOT NULL;

@@ -1,6 +1,7 @@
 """The expunger: one process of the cloud removes Destroyed and Error VMs `expunge.delay` seconds
 after they got there, every `expunge.interval` seconds (CloudStack's ExpungeTask), and the
-recovery hook that brings VMs out of Starting/Stopping when the job moving them was lost.
+recovery hook that brings VMs out of Starting/Stopping when the job moving them was lost. A second
+duty ends the capacity a stopped VM keeps on its last host after `capacity.skipcounting.hours`.
 """
 from __future__ import annotations
 
@@ -44,3 +45,10 @@ def _interval(app) -> float:
 
 duty("vm.expunge", _interval, expunge_due)
 register_recovery("VirtualMachine", vm_ops.recover_transitional)
+
+
+def _hold_interval(app) -> float:
+    return max(1.0, min(60.0, float(app.settings.get_cached("capacity.skipcounting.hours") or 60)))
+
+
+duty("vm.capacity.release", _hold_interval, vm_ops.release_expired_holds)

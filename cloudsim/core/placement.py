@@ -118,9 +118,11 @@ async def candidates(conn, settings, *, zone_id: int, need: Need, tags: list[str
 async def _apply_affinity(conn, vm_id: int, fitting: list[dict]) -> list[dict]:
     """The VM's affinity groups: strict kinds filter the hosts, non-strict kinds reorder them.
 
-    A group's other members count where they run now (their host), as CloudStack's processors do."""
+    A group's other members count where they run now (their host), as CloudStack's processors do;
+    for strict anti-affinity a stopped member still holding capacity on its last host blocks it too."""
     for rule in await conn.fetch(
-            "SELECT g.type, array_agg(DISTINCT o.host_id) FILTER (WHERE o.host_id IS NOT NULL) AS hosts "
+            "SELECT g.type, array_agg(DISTINCT coalesce(o.host_id, o.last_host_id)) FILTER (WHERE o.host_id IS NOT NULL "
+            "OR (g.type = 'host anti-affinity' AND o.capacity_held_until IS NOT NULL)) AS hosts "
             "FROM vm_affinity_group m JOIN affinity_group g ON g.id = m.affinity_group_id "
             "LEFT JOIN vm_affinity_group m2 ON m2.affinity_group_id = g.id AND m2.vm_id <> $1 "
             "LEFT JOIN vm_instance o ON o.id = m2.vm_id AND o.removed IS NULL "
@@ -161,8 +163,20 @@ async def release(conn, host_id: int | None, need: Need) -> None:
         await _add(conn, host_id, need, -1)
 
 
-async def _add(conn, host_id: int, need: Need, sign: int) -> None:
+async def hold(conn, host_id: int | None, need: Need) -> None:
+    """A VM stopped: what it used on the host stays reserved for it (capacity.skipcounting.hours)."""
+    if host_id is not None:
+        await _add(conn, host_id, need, -1)
+        await _add(conn, host_id, need, 1, "reserved")
+
+
+async def unhold(conn, host_id: int | None, need: Need) -> None:
+    if host_id is not None:
+        await _add(conn, host_id, need, -1, "reserved")
+
+
+async def _add(conn, host_id: int, need: Need, sign: int, column: str = "used") -> None:
     for ctype, amount in ((CAPACITY_CPU, need.cpu_mhz), (CAPACITY_MEMORY, need.memory_bytes),
                           (CAPACITY_CPU_CORES, need.cpus)):
-        await conn.execute("UPDATE host_capacity SET used = greatest(used + $3, 0) WHERE host_id = $1 AND type = $2",
-                           host_id, ctype, sign * amount)
+        await conn.execute(f"UPDATE host_capacity SET {column} = greatest({column} + $3, 0) "
+                           "WHERE host_id = $1 AND type = $2", host_id, ctype, sign * amount)

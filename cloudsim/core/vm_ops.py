@@ -7,6 +7,7 @@ expunge duty, the job recovery hook) have already checked permissions and the VM
 """
 from __future__ import annotations
 
+import datetime as _dt
 import logging
 import uuid as _uuid
 
@@ -42,9 +43,14 @@ async def start(app, caller, vm, *, host=None, pod=None, cluster=None, consider_
     avoid: set[int] = set()
     retries = max(1, int(await app.settings.get("start.retry")))
     last_error = None
+    held = vm["capacity_held_until"] is not None
     for _ in range(retries):
         async with app.db.transaction() as conn:
             chosen = None
+            if held:
+                # What the stopped VM kept reserved on its last host is its own to use (or give back).
+                await release_hold(conn, vm["id"])
+                held = False
             for candidate in await placement.candidates(
                     conn, app.settings, zone_id=vm["zone_id"], need=need, tags=tags, hypervisor=vm["hypervisor"],
                     pod_id=pod["id"] if pod else None, cluster_id=cluster["id"] if cluster else None,
@@ -102,6 +108,26 @@ async def start(app, caller, vm, *, host=None, pod=None, cluster=None, consider_
     raise insufficient_capacity(f"Unable to create a deployment for {vm_text(vm)}")
 
 
+# ------------------------------------------------------------------------- capacity held while stopped
+async def release_hold(conn, vm_id: int) -> bool:
+    """Give back what a stopped VM kept reserved on its last host; claims the row, so it runs once."""
+    row = await conn.fetchrow("UPDATE vm_instance SET capacity_held_until = NULL WHERE id = $1 "
+                              "AND capacity_held_until IS NOT NULL RETURNING last_host_id, cpus, speed, memory", vm_id)
+    if row is None:
+        return False
+    await placement.unhold(conn, row["last_host_id"], need_of(row))
+    return True
+
+
+async def release_expired_holds(app) -> int:
+    """capacity.skipcounting.hours passed: a stopped VM's reservation on its last host ends."""
+    done = 0
+    for vm in await app.db.fetch("SELECT id FROM vm_instance WHERE capacity_held_until <= $1", app.clock.now()):
+        async with app.db.transaction() as conn:
+            done += await release_hold(conn, vm["id"])
+    return done
+
+
 # ------------------------------------------------------------------------- stop
 async def stop(app, caller, vm, *, forced: bool = False, event: bool = True) -> None:
     """Running -> Stopping -> Stopped; the host's capacity is given back. A Stopped VM stays as it is."""
@@ -121,11 +147,17 @@ async def stop(app, caller, vm, *, forced: bool = False, event: bool = True) -> 
             message = "host is unreachable" if isinstance(err, HostUnreachable) else str(err)
             raise internal_error(f"Unable to stop {vm_text(vm)}: {message}") from None
         log.info("forced stop of %s: the hypervisor said %s; stopped anyway", vm["instance_name"], err)
+    keep = int(await app.settings.get("capacity.skipcounting.hours") or 0)
     async with app.db.transaction() as conn:
         if await transition(conn, vm["id"], State.STOPPING, Event.OPERATION_SUCCEEDED, host_id=None,
-                            power_state="PowerOff", power_state_updated=app.clock.now()) is None:
+                            power_state="PowerOff", power_state_updated=app.clock.now(),
+                            capacity_held_until=app.clock.now() + _dt.timedelta(seconds=keep) if keep > 0
+                            else None) is None:
             raise _lost_race(vm)
-        await placement.release(conn, vm["host_id"], need_of(vm))
+        if keep > 0:
+            await placement.hold(conn, vm["host_id"], need_of(vm))
+        else:
+            await placement.release(conn, vm["host_id"], need_of(vm))
         await public_ip.release_system_ip(conn, vm["id"])
         if event:
             await record(conn, caller, vm, "VM.STOP", f"Successfully completed stopping Vm. Vm Id: {vm['uuid']}")
@@ -214,6 +246,7 @@ async def destroy(app, caller, vm, *, expunge_now: bool, volume_ids: list[int]) 
         if vm["state"] == State.STOPPED.value:
             if await transition(conn, vm["id"], State.STOPPED, Event.DESTROY_REQUESTED) is None:
                 raise _lost_race(vm)
+            await release_hold(conn, vm["id"])
             await conn.execute("UPDATE volume SET state = 'Destroy' WHERE vm_id = $1 AND type = 'ROOT' "
                                "AND removed IS NULL", vm["id"])
         elif vm["state"] == State.ERROR.value:
@@ -257,6 +290,7 @@ async def expunge(app, caller, vm, *, volume_ids: list[int] = ()) -> None:
             pass
     async with app.db.transaction() as conn:
         await placement.release(conn, vm["host_id"], need_of(vm))
+        await release_hold(conn, vm["id"])
         await release_ips(conn, vm["id"])
         await conn.execute("UPDATE nic SET removed = now(), state = 'Deallocating' WHERE vm_id = $1 "
                            "AND removed IS NULL", vm["id"])

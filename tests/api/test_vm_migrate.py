@@ -57,3 +57,31 @@ async def test_maintenance_migrates_running_vms(sim):
     assert (await vm_of(sim.admin, placed["id"]))["hostid"] != host
     job = await sim.admin.run("cancelHostMaintenance", id=host)
     assert job["jobresult"]["host"]["resourcestate"] == "Enabled"
+
+
+async def test_a_stopped_vm_keeps_its_capacity_for_a_while(sim):
+    from cloudsim.core.vm_ops import release_expired_holds
+    vm = await deployed(sim)
+    host = (await vm_of(sim.admin, vm["id"]))["hostid"]
+    running = (await _host(sim.admin, host))["memoryallocated"]
+    await sim.admin.run("stopVirtualMachine", id=vm["id"])
+    # Still counted on the host (capacity.skipcounting.hours = 3600 s by default) ...
+    assert (await _host(sim.admin, host))["memoryallocated"] == running
+    assert await release_expired_holds(sim.app) == 0
+    # ... and started again, it comes back to that host without counting twice.
+    await sim.admin.run("startVirtualMachine", id=vm["id"])
+    assert (await vm_of(sim.admin, vm["id"]))["hostid"] == host
+    assert (await _host(sim.admin, host))["memoryallocated"] == running
+    await sim.admin.run("stopVirtualMachine", id=vm["id"])
+    sim.app.clock.advance(3601)
+    assert await release_expired_holds(sim.app) == 1
+    assert (await _host(sim.admin, host))["memoryallocated"] == running - vm["memory"] * 1024 * 1024
+
+
+async def test_destroy_gives_back_a_stopped_vms_capacity(sim):
+    vm = await deployed(sim)
+    host = (await vm_of(sim.admin, vm["id"]))["hostid"]
+    running = (await _host(sim.admin, host))["memoryallocated"]
+    await sim.admin.run("stopVirtualMachine", id=vm["id"])
+    await sim.admin.run("destroyVirtualMachine", id=vm["id"])
+    assert (await _host(sim.admin, host))["memoryallocated"] == running - vm["memory"] * 1024 * 1024
