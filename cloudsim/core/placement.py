@@ -4,7 +4,8 @@ Candidates are Up, Enabled routing hosts of enabled pods and clusters in the zon
 pod, cluster or host), carrying every host tag of the offering and not the `ha.tag` one. Clusters
 whose allocated CPU or RAM share is over the disable thresholds are skipped. Inside, hosts are
 ordered by `vm.allocation.algorithm` and the first one whose CPU and RAM, after the cluster's
-overprovisioning factors, still hold the VM wins; the VM's affinity groups filter (strict) or
+overprovisioning factors, still hold the VM wins (hosts whose `updateHost oscategoryid` matches the
+guest OS's category first); the VM's affinity groups filter (strict) or
 reorder (non-strict) the hosts. The capacity is taken in the same transaction
 (`reserve`), under a row lock, so two deploys never both take the last slot.
 """
@@ -46,7 +47,8 @@ async def _factors(settings, cluster_id: int) -> tuple[float, float]:
 async def candidates(conn, settings, *, zone_id: int, need: Need, tags: list[str], hypervisor: str | None,
                      pod_id: int | None = None, cluster_id: int | None = None, host_id: int | None = None,
                      account_id: int | None = None, avoid: set[int] = frozenset(),
-                     last_host_id: int | None = None, vm_id: int | None = None) -> list[dict]:
+                     last_host_id: int | None = None, vm_id: int | None = None,
+                     os_category_id: int | None = None) -> list[dict]:
     """Hosts worth trying, best first (each still to be reserved)."""
     args: list = [zone_id, tags]
     where = ["h.zone_id = $1", "h.removed IS NULL", "h.type = 'Routing'", "h.status = 'Up'",
@@ -63,7 +65,7 @@ async def candidates(conn, settings, *, zone_id: int, need: Need, tags: list[str
         where.append(f"NOT (${len(args)} = ANY(h.host_tags))")
     hosts = [dict(r) for r in await conn.fetch(
         "SELECT h.id, h.uuid, h.name, h.guid, h.hypervisor, h.zone_id, h.pod_id, h.cluster_id, h.cpus, h.speed, "
-        "h.implicit_tags, "
+        "h.implicit_tags, h.os_category_id, "
         "(SELECT total FROM host_capacity WHERE host_id = h.id AND type = 1) AS cpu_total, "
         "(SELECT used + reserved FROM host_capacity WHERE host_id = h.id AND type = 1) AS cpu_used, "
         "(SELECT total FROM host_capacity WHERE host_id = h.id AND type = 0) AS mem_total, "
@@ -106,6 +108,10 @@ async def candidates(conn, settings, *, zone_id: int, need: Need, tags: list[str
             "SELECT host_id, count(*) AS n FROM vm_instance WHERE account_id = $1 AND host_id IS NOT NULL "
             "AND removed IS NULL GROUP BY host_id", account_id)}
         fitting.sort(key=lambda h: (counts.get(h["id"], 0), h["id"]))
+    # Hosts preferring the guest's OS category first, hosts without a preference next, others last.
+    if os_category_id is not None:
+        fitting.sort(key=lambda h: 0 if h["os_category_id"] == os_category_id else
+                     1 if h["os_category_id"] is None else 2)
     # GPU hosts go last for offerings that need no GPU (FirstFitAllocator's GPU protection).
     fitting.sort(key=lambda h: "GPU" in (h["implicit_tags"] or []))
     if vm_id is not None:

@@ -56,7 +56,7 @@ async def start(app, caller, vm, *, host=None, pod=None, cluster=None, consider_
                     pod_id=pod["id"] if pod else None, cluster_id=cluster["id"] if cluster else None,
                     host_id=host["id"] if host else None, account_id=vm["account_id"], avoid=avoid,
                     last_host_id=vm["last_host_id"] if consider_last_host and host is None else None,
-                    vm_id=vm["id"]):
+                    vm_id=vm["id"], os_category_id=vm["os_category_id"]):
                 if await placement.reserve(conn, app.settings, candidate, need):
                     chosen = candidate
                     break

@@ -85,3 +85,17 @@ async def test_destroy_gives_back_a_stopped_vms_capacity(sim):
     await sim.admin.run("stopVirtualMachine", id=vm["id"])
     await sim.admin.run("destroyVirtualMachine", id=vm["id"])
     assert (await _host(sim.admin, host))["memoryallocated"] == running - vm["memory"] * 1024 * 1024
+
+
+async def test_hosts_preferring_the_guest_os_category_come_first(sim):
+    os_type = (await sim.admin.ok("listOsTypes", id=sim.template["ostypeid"]))["ostype"][0]
+    categories = (await sim.admin.ok("listOsCategories"))["oscategory"]
+    other = next(c for c in categories if c["id"] != os_type["oscategoryid"])
+    hosts = (await sim.admin.ok("listHosts", type="Routing"))["host"]
+    preferred = hosts[-1]["id"]
+    for h in hosts:
+        await sim.admin.ok("updateHost", id=h["id"],
+                           oscategoryid=os_type["oscategoryid"] if h["id"] == preferred else other["id"])
+    for _ in range(3):
+        vm = await deployed(sim)
+        assert (await vm_of(sim.admin, vm["id"]))["hostid"] == preferred
