@@ -1,8 +1,9 @@
 """Host heartbeats: every `ping.interval` seconds each host's agent reports in.
 
 One process at a time (a singleton duty) pings the hosts through their drivers and records the
-answer: the heartbeat time and the host statistics (CPU, memory and network use). A host that
-does not answer keeps its last heartbeat, which is what the heartbeat tracker watches.
+answer: the heartbeat time and the host statistics (CPU, memory and network use), and applies the
+host's VM power report (core/power_sync.py). A host that does not answer keeps its last
+heartbeat, which is what the heartbeat tracker watches.
 """
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import logging
 
 from ..hypervisors import DriverError, driver_for, has_driver
 from ..jobs.duties import duty
+from .power_sync import apply_report
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +34,10 @@ async def ping_hosts(app) -> int:
             stats.cpu_utilization, stats.memory_used, stats.cpu_load_average, stats.network_kbs_read,
             stats.network_kbs_write)
         answered += 1
+        try:
+            await apply_report(app, host["id"], report.vm_states)
+        except Exception:
+            log.exception("applying the power report of host %s failed; the next ping tries again", host["guid"])
     return answered
 
 

@@ -99,3 +99,36 @@ async def test_hosts_preferring_the_guest_os_category_come_first(sim):
     for _ in range(3):
         vm = await deployed(sim)
         assert (await vm_of(sim.admin, vm["id"]))["hostid"] == preferred
+
+
+async def test_a_guest_that_powers_off_is_synced_to_stopped(sim):
+    from cloudsim.core.agents import ping_hosts
+    vm = await deployed(sim)
+    full = await vm_of(sim.admin, vm["id"])
+    host = full["hostid"]
+    used = (await _host(sim.admin, host))["memoryallocated"]
+    assert (await sim.admin.ok("simulateGuestShutdown", name=full["instancename"]))["success"] is True
+    await ping_hosts(sim.app)
+    now = await vm_of(sim.admin, vm["id"])
+    assert now["state"] == "Stopped" and "hostid" not in now and "publicip" not in now
+    assert (await _host(sim.admin, host))["memoryallocated"] == used - vm["memory"] * 1024 * 1024
+    alerts = (await sim.admin.ok("listAlerts", type=27))["alert"]
+    assert any("state is sync-ed (Running -> Stopped)" in a["description"] for a in alerts)
+    stops = (await sim.admin.ok("listEvents", type="VM.STOP", listall="true"))["event"]
+    assert any(e["description"] == "Out of band VM power off" for e in stops)
+    # It starts again normally.
+    assert (await sim.admin.run("startVirtualMachine", id=vm["id"]))["jobstatus"] == 1
+
+
+async def test_an_ha_vm_that_powers_off_is_restarted(sim):
+    from cloudsim.core.agents import ping_hosts
+    ha = next(o for o in sim.offerings.values() if o.get("offerha"))
+    vm = await deployed(sim, serviceofferingid=ha["id"])
+    assert vm["haenable"] is True
+    full = await vm_of(sim.admin, vm["id"])
+    await sim.admin.ok("simulateGuestShutdown", name=full["instancename"])
+    await ping_hosts(sim.app)
+    now = await vm_of(sim.admin, vm["id"])
+    assert now["state"] == "Running"
+    alerts = (await sim.admin.ok("listAlerts", type=8))["alert"]
+    assert any("stopped unexpectedly and has been restarted" in a["description"] for a in alerts)
