@@ -796,7 +796,10 @@ CREATE TABLE IF NOT EXISTS vm_instance (
     created                 timestamptz NOT NULL DEFAULT now(),
     removed                 timestamptz
 );
-CREATE INDEX IF NOT EXISTS vm_instance_account ON vm_instance (account_id, id) WHERE removed IS NULL;
+-- An owner's live VMs in id order, with what a user's list filters on: count and page are index-only.
+DROP INDEX IF EXISTS vm_instance_account;
+CREATE INDEX IF NOT EXISTS vm_instance_owner ON vm_instance (account_id, id) INCLUDE (state, display_vm)
+    WHERE removed IS NULL;
 CREATE INDEX IF NOT EXISTS vm_instance_live ON vm_instance (id) WHERE removed IS NULL;
 CREATE INDEX IF NOT EXISTS vm_instance_domain ON vm_instance (domain_id, id) WHERE removed IS NULL;
 CREATE INDEX IF NOT EXISTS vm_instance_state ON vm_instance (state, state_updated) WHERE removed IS NULL;
@@ -880,6 +883,8 @@ CREATE INDEX IF NOT EXISTS nic_network ON nic (network_id) WHERE removed IS NULL
 -- NATed to (one_to_one_nat); associateIpAddress/enableStaticNat manage the same columns.
 ALTER TABLE ip_address ADD COLUMN IF NOT EXISTS one_to_one_nat boolean NOT NULL DEFAULT false;
 CREATE INDEX IF NOT EXISTS ip_address_vm ON ip_address (vm_id) WHERE vm_id IS NOT NULL;
+-- The public address NATed to a NIC, looked up for every NIC a VM list shows.
+CREATE INDEX IF NOT EXISTS ip_address_nat_nic ON ip_address (nic_id) WHERE one_to_one_nat;
 
 -- Security groups a VM is in (Basic zone: at least the owner's default group).
 CREATE TABLE IF NOT EXISTS vm_security_group (

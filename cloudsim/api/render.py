@@ -71,12 +71,19 @@ def _map_text(mapping: dict) -> str:
     return "{" + ", ".join(f"{k}={v}" for k, v in mapping.items()) + "}"
 
 
-def _fill(parent, fields: dict) -> None:
-    sub = etree.SubElement
+def _fill(parent, fields: dict, sub=etree.SubElement, bad=_XML_BAD.search) -> None:
     for key, value in fields.items():
-        if value is None:
+        # Plain strings, booleans and integers first: they are nearly every field of a list page.
+        kind = value.__class__
+        if kind is str:
+            sub(parent, key).text = _XML_BAD.sub("", value) if bad(value) else value
+        elif kind is bool:
+            sub(parent, key).text = "true" if value else "false"
+        elif kind is int:
+            sub(parent, key).text = str(value)
+        elif value is None:
             continue
-        if isinstance(value, Entity):
+        elif isinstance(value, Entity):
             _fill(sub(parent, value.object_name), value)
         elif isinstance(value, Obj):
             _fill(sub(parent, key), value)

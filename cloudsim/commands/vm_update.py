@@ -207,3 +207,19 @@ async def get_vm_password(ctx, *, id: Param(P.UUID, "The VM", entity="VirtualMac
             "password is removed due to inconsistency in the encryption, as the new SSH keypair is different from "
             "which the password was encrypted. To get a new password, it must be reseted.")
     return VMPasswordView.entity({"encryptedpassword": row["encrypted_password"]})
+
+
+class VMUserDataView(View):
+    object_name = "virtualmachineuserdata"
+    kind = "VMUserData"
+    fields = (F("virtualmachineid", "string", "the VM"), F("userdata", "string", "its user data, base64"))
+
+
+@command("getVirtualMachineUserData", response=VMUserDataView, roles=ALL_ROLES,
+         cmd_class="org.apache.cloudstack.api.command.user.vm.GetVMUserDataCmd",
+         description="Returns a VM's user data (base64).")
+async def get_virtual_machine_user_data(ctx, *,
+                                        virtualmachineid: Param(P.UUID, "The VM", entity="VirtualMachine")):
+    check_vm_access(ctx, virtualmachineid)
+    return VMUserDataView.entity({"virtualmachineid": str(virtualmachineid["uuid"]),
+                                  "userdata": virtualmachineid["userdata"]})

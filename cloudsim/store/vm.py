@@ -56,8 +56,10 @@ SELECT n.*, v.uuid AS vm_uuid, net.uuid AS network_uuid, net.name AS network_nam
 
 
 async def nics_of(db, vm_ids: list[int]):
-    return await db.fetch(f"{NIC_SELECT} WHERE n.vm_id = ANY($1::bigint[]) AND n.removed IS NULL "
-                          "ORDER BY n.vm_id, n.device_id, n.id", vm_ids)
+    # Joined to the unnested ids rather than `vm_id = ANY(...)`: with a page of 500 ids PostgreSQL
+    # otherwise prefers a (parallel) scan of every NIC to 500 index probes.
+    return await db.fetch(f"{NIC_SELECT} JOIN unnest($1::bigint[]) AS page(vm_id) ON page.vm_id = n.vm_id "
+                          "WHERE n.removed IS NULL ORDER BY n.vm_id, n.device_id, n.id", vm_ids)
 
 
 async def security_groups_of(db, vm_ids: list[int]):

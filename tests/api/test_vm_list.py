@@ -91,3 +91,31 @@ async def test_vm_lists_render_alike_in_xml_and_json(sim):
     xml_vm = (await sim.admin.call("listVirtualMachines", response="xml", id=vm["id"])).xml.find("virtualmachine")
     assert xml_vm.findtext("nic/ipaddress") == vm["nic"][0]["ipaddress"]
     assert xml_vm.findtext("securitygroup/name") == "default" and xml_vm.findtext("haenable") == "false"
+
+
+async def test_state_and_keyword_in_any_case_and_a_domain_admins_reach(sim):
+    parent = (await sim.admin.ok("createDomain", name="west"))["domain"]
+    child = (await sim.admin.ok("createDomain", name="shop", parentdomainid=parent["id"]))["domain"]
+    admin = await sim.user("DomainAdmin", domainid=parent["id"])
+    shopper = await sim.user(domainid=child["id"])
+    outsider = await sim.user()
+    running = await deployed(sim, shopper, name="web-1")
+    await deployed(sim, shopper, name="web-2", startvm="false")
+    await deployed(sim, outsider, name="elsewhere")
+    # A domain admin's listall reaches its subtree, not the domain beside it.
+    seen = await admin.ok("listVirtualMachines", listall="true")
+    assert sorted(v["name"] for v in seen["virtualmachine"]) == ["web-1", "web-2"]
+    # States match in any case, as a state filter and as a keyword.
+    up = await shopper.ok("listVirtualMachines", state="rUnNiNg")
+    assert [v["name"] for v in up["virtualmachine"]] == ["web-1"]
+    assert (await shopper.ok("listVirtualMachines", keyword="STOPPED"))["virtualmachine"][0]["name"] == "web-2"
+    assert (await shopper.ok("listVirtualMachines", state="Sleeping")).get("count") is None
+    # Keywords match names in any case ("eB" could also be part of an IPv6 address, "1.1" is part of
+    # both VMs' guest addresses) and each of a VM's addresses; a page past the end keeps the count.
+    for keyword in ("WEB-", "eB", "1.1"):
+        assert (await shopper.ok("listVirtualMachines", keyword=keyword))["count"] == 2, keyword
+    for address in (running["publicip"], running["nic"][0]["ipaddress"]):
+        assert (await shopper.ok("listVirtualMachines", keyword=address))["virtualmachine"][0]["name"] == "web-1"
+    assert (await shopper.ok("listVirtualMachines", keyword="no-such-vm")).get("count") is None
+    beyond = await shopper.ok("listVirtualMachines", keyword="web", page=3, pagesize=1)
+    assert beyond == {"count": 2}

@@ -151,3 +151,18 @@ async def test_account_counts_and_userdata_in_use(sim):
     assert in_use.status == 530 and in_use["errortext"] == "Userdata boot cannot be removed as it is being used by some VMs"
     both = await deploy(sim, user, wait=False, userdataid=stored["id"], userdata=text)
     assert both.status == 431
+
+
+async def test_get_virtual_machine_user_data(sim):
+    user = await sim.user("User")
+    vm = await deployed(sim, user, userdata="I2Nsb3VkLWNvbmZpZwpydW5jbWQ6IFtscy"
+                                             "BdCg==")
+    reply = await user.call("getVirtualMachineUserData", virtualmachineid=vm["id"])
+    assert reply.name == "getvirtualmachineuserdataresponse"
+    data = reply["virtualmachineuserdata"]
+    assert data == {"virtualmachineid": vm["id"], "userdata": "I2Nsb3VkLWNvbmZpZwpydW5jbWQ6IFtscyBdCg=="}
+    plain = await deployed(sim, user)
+    assert (await user.ok("getVirtualMachineUserData", virtualmachineid=plain["id"]))["virtualmachineuserdata"] == {
+        "virtualmachineid": plain["id"]}
+    other = await sim.user("User")
+    assert (await other.call("getVirtualMachineUserData", virtualmachineid=vm["id"])).status == 531
