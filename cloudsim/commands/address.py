@@ -353,7 +353,9 @@ async def list_public_ip_addresses(
             (vlanid["id"] if vlanid else None, "ip.vlan_id = ${}"),
             (associatednetworkid["id"] if associatednetworkid else None, "ip.network_id = ${}"),
             (networkid["id"] if networkid else None, "coalesce(v.network_id, ip.network_id) = ${}"),
-            (forvirtualnetwork, "v.for_virtual_network = ${}"), (issourcenat, "ip.source_nat = ${}"),
+            # CloudStack lists public (VirtualNetwork) ranges unless forvirtualnetwork=false asks for guest ones.
+            (True if forvirtualnetwork is None else forvirtualnetwork, "v.for_virtual_network = ${}"),
+            (issourcenat, "ip.source_nat = ${}"),
             (isstaticnat, "ip.one_to_one_nat = ${}"), (state, "ip.state = ${}"),
             (fordisplay if ctx.is_root_admin else None, "ip.display = ${}")):
         if value is not None:

@@ -169,3 +169,15 @@ async def test_rule_lists_answer_empty_and_check_access(sim):
         assert body == {} or body.get("count", 0) == 0, (command, body)
         other = await sim.user("User")
         assert (await other.call(command, ipaddressid=elastic["id"])).status == 531
+
+
+async def test_guest_addresses_are_listed_only_when_asked_for(sim):
+    """searchForIPAddresses takes VirtualNetwork ranges unless forvirtualnetwork=false: a Basic zone
+    VM's guest address is not one of its public IPs (Libcloud counts whatever is listed as public)."""
+    user = await sim.user()
+    stopped = await deployed(sim, user, startvm="false")
+    running = await deployed(sim, user)
+    listed = await _public(user)
+    assert [(ip["ipaddress"], ip["virtualmachineid"]) for ip in listed] == [(running["publicip"], running["id"])]
+    guest = await _public(user, forvirtualnetwork="false")
+    assert sorted(ip["ipaddress"] for ip in guest) == sorted(vm["nic"][0]["ipaddress"] for vm in (stopped, running))
