@@ -77,9 +77,11 @@ async def register_iso(ctx, *,
         await events.record_event(conn, type="ISO.CREATE", description=f"Registering ISO {name}",
                                   user_id=ctx.caller.user_id, account_id=owner["id"], domain_id=owner["domain_id"],
                                   resource_type="Iso", resource_name=name)
-    download.kick(ctx.app)
+    # The answer shows the ISO as registered (not yet downloaded), whatever the download does next.
     rows = [await store.get_iso(ctx.db, image_id)]
-    return ListResult(await iso_entities(ctx, rows), len(zone_ids), "iso")
+    answer = ListResult(await iso_entities(ctx, rows), len(zone_ids), "iso")
+    download.kick(ctx.app)
+    return answer
 
 
 @command("listIsos", response=IsoView, roles=ALL_ROLES, listing=("L", "D", "Acc", "P", "T"),
