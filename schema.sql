@@ -959,3 +959,5 @@ UPDATE network SET network_offering_id = (SELECT id FROM network_offering WHERE 
 -- A stopped VM keeps its CPU/RAM reserved on its last host until this time (capacity.skipcounting.hours).
 ALTER TABLE vm_instance ADD COLUMN IF NOT EXISTS capacity_held_until timestamptz;
 CREATE INDEX IF NOT EXISTS vm_instance_held ON vm_instance (capacity_held_until) WHERE capacity_held_until IS NOT NULL;
+-- The host a Migrating VM is moving to (its capacity is taken there until the move ends).
+ALTER TABLE vm_instance ADD COLUMN IF NOT EXISTS migration_target_id bigint REFERENCES host(id);

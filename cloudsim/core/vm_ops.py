@@ -182,7 +182,8 @@ async def migrate(app, caller, vm, *, target=None) -> dict:
                 break
         if chosen is None:
             raise insufficient_capacity(f"Unable to find a suitable host to migrate {vm_text(vm)} to")
-        if await transition(conn, vm["id"], State.RUNNING, Event.MIGRATION_REQUESTED) is None:
+        if await transition(conn, vm["id"], State.RUNNING, Event.MIGRATION_REQUESTED,
+                            migration_target_id=chosen["id"]) is None:
             raise _lost_race(vm)
     driver = await _driver(app, vm["hypervisor"])
     try:
@@ -191,12 +192,12 @@ async def migrate(app, caller, vm, *, target=None) -> dict:
     except DriverError as err:
         async with app.db.transaction() as conn:
             await placement.release(conn, chosen["id"], need)
-            await transition(conn, vm["id"], State.MIGRATING, Event.OPERATION_FAILED)
+            await transition(conn, vm["id"], State.MIGRATING, Event.OPERATION_FAILED, migration_target_id=None)
         raise internal_error(f"Unable to migrate {vm_text(vm)}: {err}") from None
     async with app.db.transaction() as conn:
         if await transition(conn, vm["id"], State.MIGRATING, Event.OPERATION_SUCCEEDED, host_id=chosen["id"],
-                            last_host_id=chosen["id"], pod_id=chosen["pod_id"],
-                            cluster_id=chosen["cluster_id"]) is None:
+                            last_host_id=chosen["id"], pod_id=chosen["pod_id"], cluster_id=chosen["cluster_id"],
+                            migration_target_id=None) is None:
             raise _lost_race(vm)
         await placement.release(conn, vm["host_id"], need)
         await record(conn, caller, vm, "VM.MIGRATE",
@@ -317,5 +318,10 @@ async def recover_transitional(conn, vm_id: int) -> None:
         await placement.release(conn, vm["host_id"], need_of(vm))
         await public_ip.release_system_ip(conn, vm_id)
         await transition(conn, vm_id, state, Event.OPERATION_FAILED, host_id=None)
-    elif state in (State.STOPPING, State.MIGRATING):
+    elif state is State.MIGRATING:
+        # The move was cut off: the VM counts on its source host again (the next power report tells
+        # whether it arrived), and what it took on the target is given back.
+        await placement.release(conn, vm["migration_target_id"], need_of(vm))
+        await transition(conn, vm_id, state, Event.OPERATION_FAILED, migration_target_id=None)
+    elif state is State.STOPPING:
         await transition(conn, vm_id, state, Event.OPERATION_FAILED)

@@ -132,3 +132,27 @@ async def test_an_ha_vm_that_powers_off_is_restarted(sim):
     assert now["state"] == "Running"
     alerts = (await sim.admin.ok("listAlerts", type=8))["alert"]
     assert any("stopped unexpectedly and has been restarted" in a["description"] for a in alerts)
+
+
+async def test_a_migration_cut_off_by_a_dead_server_is_undone(sim):
+    import uuid
+
+    from cloudsim.core import placement, vm_ops
+    from cloudsim.core.vm import need_of
+    vm = await deployed(sim)
+    source = (await vm_of(sim.admin, vm["id"]))["hostid"]
+    target = next(h for h in (await sim.admin.ok("listHosts", type="Routing"))["host"] if h["id"] != source)
+    before = (await _host(sim.admin, target["id"]))["memoryallocated"]
+    async with sim.app.db.transaction() as conn:
+        row = await conn.fetchrow("SELECT * FROM vm_instance WHERE uuid = $1", uuid.UUID(vm["id"]))
+        target_id = await conn.fetchval("SELECT id FROM host WHERE uuid = $1", uuid.UUID(target["id"]))
+        await placement.reserve(conn, sim.app.settings, {"id": target_id, "cluster_id": row["cluster_id"]},
+                                need_of(row))
+        await conn.execute("UPDATE vm_instance SET state = 'Migrating', migration_target_id = $2 WHERE id = $1",
+                           row["id"], target_id)
+    assert (await _host(sim.admin, target["id"]))["memoryallocated"] > before
+    async with sim.app.db.transaction() as conn:
+        await vm_ops.recover_transitional(conn, row["id"])
+    now = await vm_of(sim.admin, vm["id"])
+    assert now["state"] == "Running" and now["hostid"] == source
+    assert (await _host(sim.admin, target["id"]))["memoryallocated"] == before
