@@ -173,3 +173,21 @@ async def test_tags_on_templates_and_volumes(sim):
                    **{"tags[0].key": "backup", "tags[0].value": "daily"})
     tagged = await user.ok("listVolumes", **{"tags[0].key": "backup", "tags[0].value": "daily"})
     assert [v["id"] for v in tagged["volume"]] == [root["id"]] and tagged["volume"][0]["tags"][0]["value"] == "daily"
+
+
+async def test_tags_render_in_xml(sim):
+    user = await sim.user("User")
+    vm = await deployed(sim, user)
+    await user.run("createTags", resourceids=vm["id"], resourcetype="UserVm",
+                   **{"tags[0].key": "env", "tags[0].value": "prod"})
+    reply = await user.call("listVirtualMachines", id=vm["id"], response="xml")
+    assert reply.status == 200 and reply.xml.tag == "listvirtualmachinesresponse"
+    tags = reply.xml.findall("virtualmachine/tags")
+    assert [(t.findtext("key"), t.findtext("value"), t.findtext("resourcetype")) for t in tags] == [
+        ("env", "prod", "UserVm")]
+    listed = await user.call("listTags", response="xml")
+    assert [t.findtext("key") for t in listed.xml.findall("tag")] == ["env"]
+    ips = await user.call("listPublicIpAddresses", response="xml")
+    assert ips.xml.findtext("publicipaddress/ipaddress") == vm["publicip"]
+    groups = await user.call("listAffinityGroupTypes", response="xml")
+    assert "host anti-affinity" in [t.findtext("type") for t in groups.xml.findall("affinityGroupType")]
