@@ -164,19 +164,24 @@ async def stop(app, caller, vm, *, forced: bool = False, event: bool = True) -> 
 
 
 # ------------------------------------------------------------------------- migrate
-async def migrate(app, caller, vm, *, target=None) -> dict:
+async def migrate(app, caller, vm, *, target=None, with_storage: bool = False) -> dict:
     """Running on one host -> Migrating -> Running on another (`target`, or the planner's choice).
 
-    The target's capacity is taken before the move and the source's given back after it; a
-    refused move leaves the VM Running where it was. Returns the host it now runs on."""
+    Without storage motion the VM stays in its cluster (its disks are on the cluster's primary
+    storage); with it (migrateVirtualMachineWithVolume) any cluster of the zone will do. The
+    target's capacity is taken before the move and the source's given back after it; a refused
+    move leaves the VM Running where it was. Returns the host it now runs on."""
     need = need_of(vm)
+    if target is not None and not with_storage and target["cluster_id"] != vm["cluster_id"]:
+        raise internal_error("Source and destination host are not in same cluster and all volumes are not on zone "
+                             f"wide primary store, unable to migrate to host: {target['name']}")
     async with app.db.transaction() as conn:
         chosen = None
         for candidate in await placement.candidates(
                 conn, app.settings, zone_id=vm["zone_id"], need=need,
                 tags=placement.offering_tags(vm["offering_host_tags"]), hypervisor=vm["hypervisor"],
                 host_id=target["id"] if target else None, avoid={vm["host_id"]}, vm_id=vm["id"],
-                cluster_id=None if target else vm["cluster_id"]):
+                cluster_id=None if target or with_storage else vm["cluster_id"]):
             if await placement.reserve(conn, app.settings, candidate, need):
                 chosen = candidate
                 break

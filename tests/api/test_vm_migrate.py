@@ -10,8 +10,11 @@ async def _host(api, host_id) -> dict:
 
 async def test_migrate_to_a_named_host_and_autoselect(sim):
     vm = await deployed(sim)
-    source = (await vm_of(sim.admin, vm["id"]))["hostid"]
-    hosts = [h for h in (await sim.admin.ok("listHosts", type="Routing"))["host"] if h["id"] != source]
+    full = await vm_of(sim.admin, vm["id"])
+    source = full["hostid"]
+    cluster = (await _host(sim.admin, source))["clusterid"]
+    hosts = [h for h in (await sim.admin.ok("listHosts", type="Routing", clusterid=cluster))["host"]
+             if h["id"] != source]
     target = hosts[0]
     before = (await _host(sim.admin, target["id"]))["memoryallocated"]
     source_before = (await _host(sim.admin, source))["memoryallocated"]
@@ -23,6 +26,8 @@ async def test_migrate_to_a_named_host_and_autoselect(sim):
     assert (await _host(sim.admin, source))["memoryallocated"] < source_before
     job = await sim.admin.run("migrateVirtualMachine", virtualmachineid=vm["id"], autoselect="true")
     assert job["jobstatus"] == 1 and job["jobresult"]["virtualmachine"]["hostid"] != target["id"]
+    now = (await vm_of(sim.admin, vm["id"]))["hostid"]
+    assert (await _host(sim.admin, now))["clusterid"] == cluster      # no storage motion
     events = (await sim.admin.ok("listEvents", type="VM.MIGRATE", listall="true"))["event"]
     assert any(e["state"] == "Completed" for e in events)
 
@@ -141,7 +146,9 @@ async def test_a_migration_cut_off_by_a_dead_server_is_undone(sim):
     from cloudsim.core.vm import need_of
     vm = await deployed(sim)
     source = (await vm_of(sim.admin, vm["id"]))["hostid"]
-    target = next(h for h in (await sim.admin.ok("listHosts", type="Routing"))["host"] if h["id"] != source)
+    cluster = (await _host(sim.admin, source))["clusterid"]
+    target = next(h for h in (await sim.admin.ok("listHosts", type="Routing", clusterid=cluster))["host"]
+                  if h["id"] != source)
     before = (await _host(sim.admin, target["id"]))["memoryallocated"]
     async with sim.app.db.transaction() as conn:
         row = await conn.fetchrow("SELECT * FROM vm_instance WHERE uuid = $1", uuid.UUID(vm["id"]))
@@ -156,3 +163,35 @@ async def test_a_migration_cut_off_by_a_dead_server_is_undone(sim):
     now = await vm_of(sim.admin, vm["id"])
     assert now["state"] == "Running" and now["hostid"] == source
     assert (await _host(sim.admin, target["id"]))["memoryallocated"] == before
+
+
+async def test_find_hosts_for_migration_and_migrate_with_volume(sim):
+    vm = await deployed(sim)
+    full = await vm_of(sim.admin, vm["id"])
+    cluster = (await _host(sim.admin, full["hostid"]))["clusterid"]
+    reply = await sim.admin.call("findHostsForMigration", virtualmachineid=vm["id"])
+    assert reply.name == "findhostsformigrationresponse"
+    hosts = reply["host"]
+    assert full["hostid"] not in [h["id"] for h in hosts] and reply["count"] == len(hosts) >= 1
+    assert all(h["suitableformigration"] is True for h in hosts)
+    assert {h["requiresStorageMotion"] for h in hosts} <= {True, False}
+    assert all(h["requiresStorageMotion"] == (h["clusterid"] != cluster) for h in hosts)
+    user = await sim.user("User")
+    assert (await user.call("findHostsForMigration", virtualmachineid=vm["id"])).status in (401, 432, 531)
+
+    # A host of another cluster needs storage motion: migrateVirtualMachine's job fails, WithVolume moves it.
+    other = next(h for h in hosts if h["requiresStorageMotion"])      # the demo zone has two clusters
+    failed = await sim.admin.run("migrateVirtualMachine", virtualmachineid=vm["id"], hostid=other["id"])
+    assert failed["jobstatus"] == 2 and "not in same cluster" in failed["jobresult"]["errortext"]
+    assert (await vm_of(sim.admin, vm["id"]))["hostid"] == full["hostid"]
+    moved = await sim.admin.run("migrateVirtualMachineWithVolume", virtualmachineid=vm["id"], hostid=other["id"])
+    assert moved["jobstatus"] == 1 and moved["jobresult"]["virtualmachine"]["hostid"] == other["id"]
+    same = await sim.admin.call("migrateVirtualMachineWithVolume", virtualmachineid=vm["id"], hostid=other["id"])
+    assert same.status == 431 and "already present on this host" in same.body["errortext"]
+    pool = await sim.admin.call("migrateVirtualMachineWithVolume", virtualmachineid=vm["id"], autoselect="true",
+                                **{"migrateto[0].volume": "0a0b0c0d-1111-4222-8333-000000000000",
+                                   "migrateto[0].pool": "0a0b0c0d-1111-4222-8333-000000000001"})
+    assert pool.status == 431
+    await sim.admin.run("stopVirtualMachine", id=vm["id"])
+    stopped = await sim.admin.call("findHostsForMigration", virtualmachineid=vm["id"])
+    assert stopped.status == 431 and "VM is not Running" in stopped.body["errortext"]
