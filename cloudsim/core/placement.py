@@ -169,11 +169,22 @@ async def release(conn, host_id: int | None, need: Need) -> None:
         await _add(conn, host_id, need, -1)
 
 
+async def take(conn, host_id: int | None, need: Need) -> None:
+    """Count the VM's CPU and RAM on its host without checking what is free: undoes a `release`."""
+    if host_id is not None:
+        await _add(conn, host_id, need, 1)
+
+
 async def hold(conn, host_id: int | None, need: Need) -> None:
     """A VM stopped: what it used on the host stays reserved for it (capacity.skipcounting.hours)."""
     if host_id is not None:
         await _add(conn, host_id, need, -1)
         await _add(conn, host_id, need, 1, "reserved")
+
+
+async def hold_again(conn, host_id: int, need: Need) -> None:
+    """A start that found no host: the stopped VM's reservation is put back."""
+    await _add(conn, host_id, need, 1, "reserved")
 
 
 async def unhold(conn, host_id: int | None, need: Need) -> None:

@@ -97,8 +97,12 @@ async def start(app, caller, vm, *, host=None, pod=None, cluster=None, consider_
                                vm["id"], chosen["pod_id"], chosen["cluster_id"])
             await record(conn, caller, vm, "VM.START", f"Successfully completed starting Vm. Vm Id: {vm['uuid']}")
         return
-    # No host could take it.
+    # No host could take it. A stopped VM's hold on its last host is put back as it was.
     async with app.db.transaction() as conn:
+        if vm["capacity_held_until"] is not None and vm["last_host_id"] is not None and await conn.fetchval(
+                "UPDATE vm_instance SET capacity_held_until = $2 WHERE id = $1 AND state = 'Stopped' "
+                "AND capacity_held_until IS NULL RETURNING id", vm["id"], vm["capacity_held_until"]):
+            await placement.hold_again(conn, vm["last_host_id"], need)
         if first and not vm["started_once"]:
             await transition(conn, vm["id"], State.STOPPED, Event.OPERATION_FAILED_TO_ERROR)
             await conn.execute("UPDATE volume SET state = 'Destroy' WHERE vm_id = $1 AND removed IS NULL", vm["id"])

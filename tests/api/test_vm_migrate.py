@@ -195,3 +195,16 @@ async def test_find_hosts_for_migration_and_migrate_with_volume(sim):
     await sim.admin.run("stopVirtualMachine", id=vm["id"])
     stopped = await sim.admin.call("findHostsForMigration", virtualmachineid=vm["id"])
     assert stopped.status == 431 and "VM is not Running" in stopped.body["errortext"]
+
+
+async def test_a_failed_start_keeps_the_stopped_vms_hold(sim):
+    vm = await deployed(sim)
+    host = (await vm_of(sim.admin, vm["id"]))["hostid"]
+    await sim.admin.run("stopVirtualMachine", id=vm["id"])
+    held = (await _host(sim.admin, host))["memoryallocated"]
+    # Every host refuses starts: the start fails, the VM stays Stopped and keeps its reservation.
+    await sim.admin.ok("configureSimulator", name="StartCommand", value="result:fail", zoneid=sim.zone["id"])
+    failed = await sim.admin.run("startVirtualMachine", id=vm["id"])
+    assert failed["jobstatus"] == 2 and failed["jobresult"]["errorcode"] == 533
+    assert (await vm_of(sim.admin, vm["id"]))["state"] == "Stopped"
+    assert (await _host(sim.admin, host))["memoryallocated"] == held
