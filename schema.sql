@@ -961,3 +961,33 @@ ALTER TABLE vm_instance ADD COLUMN IF NOT EXISTS capacity_held_until timestamptz
 CREATE INDEX IF NOT EXISTS vm_instance_held ON vm_instance (capacity_held_until) WHERE capacity_held_until IS NOT NULL;
 -- The host a Migrating VM is moving to (its capacity is taken there until the move ends).
 ALTER TABLE vm_instance ADD COLUMN IF NOT EXISTS migration_target_id bigint REFERENCES host(id);
+
+-- ---------------------------------------------------------------- VM snapshots
+-- CloudStack's vm_snapshots. state: Allocated, Creating, Ready, Reverting, Expunging, Removed, Error
+-- (core/vm_snapshot.py moves it, compare-and-set). `parent_id` is the snapshot the VM sat on when this
+-- one was taken; `current` marks the one it sits on now. The offering and shape are the VM's at the
+-- time, given back on revert. Deleted rows keep state Removed and get `removed`.
+CREATE TABLE IF NOT EXISTS vm_snapshot (
+    id                  bigserial PRIMARY KEY,
+    uuid                uuid NOT NULL UNIQUE,
+    name                text NOT NULL,             -- <instance name>_VS_<yyyyMMddHHmmss>
+    display_name        text NOT NULL,
+    description         text,
+    vm_id               bigint NOT NULL REFERENCES vm_instance(id),
+    account_id          bigint NOT NULL REFERENCES account(id),
+    domain_id           bigint NOT NULL REFERENCES domain(id),
+    service_offering_id bigint NOT NULL REFERENCES service_offering(id),
+    cpus                integer NOT NULL,
+    speed               integer NOT NULL,
+    memory              integer NOT NULL,          -- MiB
+    type                text NOT NULL,             -- Disk, DiskAndMemory
+    state               text NOT NULL DEFAULT 'Allocated',
+    parent_id           bigint REFERENCES vm_snapshot(id),
+    current             boolean NOT NULL DEFAULT false,
+    quiesce             boolean NOT NULL DEFAULT false,
+    created             timestamptz NOT NULL DEFAULT now(),
+    state_updated       timestamptz NOT NULL DEFAULT now(),
+    removed             timestamptz
+);
+CREATE INDEX IF NOT EXISTS vm_snapshot_vm ON vm_snapshot (vm_id) WHERE removed IS NULL;
+CREATE INDEX IF NOT EXISTS vm_snapshot_account ON vm_snapshot (account_id, created) WHERE removed IS NULL;

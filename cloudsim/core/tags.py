@@ -19,10 +19,11 @@ TAGGABLE: dict[str, tuple[str, str]] = {
     "PublicIpAddress": ("ip_address", "r.account_id IS NOT NULL"),
     "SecurityGroup": ("security_group", "true"),
     "Network": ("network", "r.removed IS NULL"),
+    "VMSnapshot": ("vm_snapshot", "r.removed IS NULL"),
 }
 # CloudStack knows these too; they exist nowhere in a cloudsim zone yet.
 KNOWN = ("Snapshot", "Nic", "LoadBalancer", "PortForwardingRule", "FirewallRule", "Project", "Vpc", "NetworkACL",
-         "StaticRoute", "VMSnapshot", "RemoteAccessVpn", "Zone", "ServiceOffering", "Storage", "PrivateGateway",
+         "StaticRoute", "RemoteAccessVpn", "Zone", "ServiceOffering", "Storage", "PrivateGateway",
          "NetworkACLList", "VpnGateway", "CustomerGateway", "VpnConnection", "User", "DiskOffering",
          "AutoScaleVmProfile", "AutoScaleVmGroup", "LBStickinessPolicy", "LBHealthCheckPolicy", "SnapshotPolicy",
          "GuestOs", "NetworkOffering", "VpcOffering", "Domain", "Account", "KubernetesCluster")

@@ -261,11 +261,14 @@ class SimulatorDriver(HypervisorDriver):
 
     async def create_snapshot(self, guid: str, name: str, snapshot: str, memory: bool) -> None:
         host = await self._answering(guid, "CreateVMSnapshotCommand")
-        vm = await self._vm(host, name)
+        # A stopped VM is on no host (its disks are on storage): only its disks can be saved.
+        vm = await self.db.fetchrow("SELECT * FROM sim_vm WHERE name = $1 AND sim_host_id = $2", name, host["id"]) \
+            if not memory else await self._vm(host, name)
         await self.db.execute(
             "INSERT INTO sim_vm_snapshot (vm_name, name, power_state, cpus, speed, memory) VALUES ($1,$2,$3,$4,$5,$6) "
             "ON CONFLICT (vm_name, name) DO NOTHING",
-            name, snapshot, vm["power_state"] if memory else PowerState.OFF.value, vm["cpus"], vm["speed"], vm["memory"])
+            name, snapshot, vm["power_state"] if memory else PowerState.OFF.value,
+            vm["cpus"] if vm else 0, vm["speed"] if vm else 0, vm["memory"] if vm else 0)
 
     async def revert_snapshot(self, guid: str, name: str, snapshot: str) -> PowerState:
         host = await self._answering(guid, "RevertToVMSnapshotCommand")
