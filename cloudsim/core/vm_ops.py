@@ -14,7 +14,7 @@ import uuid as _uuid
 from ..errors import concurrent_operation, insufficient_capacity, internal_error
 from ..hypervisors import DriverError, HostUnreachable, VmSpec, driver_for, has_driver
 from ..store import vm as store
-from . import placement, public_ip
+from . import placement, public_ip, vm_snapshot
 from .network import release_ips
 from .vm import need_of, record, vm_text
 from .vm_state import Event, State, transition
@@ -252,6 +252,7 @@ async def destroy(app, caller, vm, *, expunge_now: bool, volume_ids: list[int]) 
     if vm["state"] == State.RUNNING.value:
         await stop(app, caller, vm, forced=bool(await app.settings.get("vm.destroy.forcestop")), event=False)
         vm = await store.get_vm(app.db, vm["id"])
+    await vm_snapshot.delete_all(app, caller, vm)      # a destroyed VM's snapshots go with it
     async with app.db.transaction() as conn:
         if vm["state"] == State.STOPPED.value:
             if await transition(conn, vm["id"], State.STOPPED, Event.DESTROY_REQUESTED) is None:
@@ -302,6 +303,7 @@ async def expunge(app, caller, vm, *, volume_ids: list[int] = ()) -> None:
         await placement.release(conn, vm["host_id"], need_of(vm))
         await release_hold(conn, vm["id"])
         await release_ips(conn, vm["id"])
+        await vm_snapshot.forget_all(conn, vm["id"])
         await conn.execute("UPDATE nic SET removed = now(), state = 'Deallocating' WHERE vm_id = $1 "
                            "AND removed IS NULL", vm["id"])
         await conn.execute("UPDATE volume SET state = 'Expunged', removed = now() WHERE (vm_id = $1 AND type = 'ROOT' "
