@@ -12,6 +12,7 @@ from ..core import sshkeys, vm_image as core
 from ..core.access import can_access
 from ..core.owner import finalize_owner
 from ..core.vm import vm_text
+from ..core.vm_snapshot import refuse_if_any
 from ..errors import internal_error, invalid_value, permission_denied
 from ..store import infra as images
 from .vm import check_vm_access
@@ -167,6 +168,7 @@ async def _check_restore(ctx, vm, templateid) -> tuple:
         err = invalid_value(f"Can not find root volume for VM {vm['uuid']}")
         err.uuids.append((str(vm["uuid"]), "vmId"))
         raise err
+    await refuse_if_any(ctx.db, vm["id"], "Unable to restore VM, please remove VM snapshots before restoring VM")
     # As CloudStack decides it: an ISO-deployed VM's root disk has no template.
     iso_based = root["template_id"] is None
     if templateid is not None:

@@ -28,7 +28,7 @@ EVENT_TYPES: dict[str, tuple[str, str]] = {
     "deleteAffinityGroup": ("AG.DELETE", "Deleting Affinity Group"),
     "updateVMAffinityGroup": ("VM.AG.UPDATE", "updating VM Affinity Group"),
     "createVMSnapshot": ("VMSNAPSHOT.CREATE", "creating snapshot for VM"),
-    "deleteVMSnapshot": ("VMSNAPSHOT.DELETE", "delete vm snapshots"),
+    "deleteVMSnapshot": ("VMSNAPSHOT.DELETE", "Delete VM snapshot"),
     "revertToVMSnapshot": ("VMSNAPSHOT.REVERTTO", "Revert from VM snapshot"),
     "attachIso": ("ISO.ATTACH", "attaching ISO to vm"),
     "detachIso": ("ISO.DETACH", "detaching ISO from vm"),
