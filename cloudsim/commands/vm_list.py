@@ -13,6 +13,7 @@ from ..core.access import Scope, list_scope
 from ..core.tags import tag_entities, tags_clause
 from ..core.vm_state import State
 from ..errors import invalid_value
+from ..jobs.store import pending_jobs_for
 from ..store import vm as store
 from .account import domain_display_path
 
@@ -129,6 +130,8 @@ class VirtualMachineView(View):
         F("vmtype", "string", "User", since="4.20.0"),
         F("arch", "string", "CPU architecture", admin_only=True, since="4.20.1"),
         F("tags", "set", "resource tags"), F("hasannotations", "boolean", "true if comments are attached"),
+        F("jobid", "string", "the unfinished async job working on it"),
+        F("jobstatus", "integer", "that job's status (0: pending)"),
     )
 
 
@@ -158,6 +161,7 @@ async def vm_entities(ctx, rows, *, groups: set[str] | None = None, passwords: d
     ags = await store.affinity_groups_of(ctx.db, ids) if want("affgrp") else []
     publics = {r["vm_id"]: r for r in await store.public_ips_of(ctx.db, ids)}
     tags = await tag_entities(ctx.db, "UserVm", ids)
+    pending = await pending_jobs_for(ctx.db, "VirtualMachine", ids)
     by_vm: dict[int, dict[str, list]] = {i: {"nic": [], "securitygroup": [], "affinitygroup": []} for i in ids}
     for n in nics:
         by_vm[n["vm_id"]]["nic"].append(NicView.entity(nic_row(n)))
@@ -197,6 +201,7 @@ async def vm_entities(ctx, rows, *, groups: set[str] | None = None, passwords: d
             "ostypeid": str(r["os_uuid"]) if r["os_uuid"] else None, "osdisplayname": r["os_name"],
             "displayvm": r["display_vm"], "vmtype": "User", "arch": "x86_64", "hasannotations": False,
             "tags": tags.get(r["id"], []),
+            "jobid": pending.get(r["id"]), "jobstatus": 0 if r["id"] in pending else None,
             "keypairs": ",".join(r["keypairs"]) if r["keypairs"] else None,
             "passwordenabled": bool(r["password_enabled"]),
             "userdataid": str(r["userdata_uuid"]) if r["userdata_uuid"] else None, "userdataname": r["userdata_name"],

@@ -1,7 +1,7 @@
 """listVirtualMachines: filters, paging and counts over many VMs (rows made in bulk by SQL)."""
 import uuid
 
-from tests.api.vm_helpers import deployed, sim  # noqa: F401
+from tests.api.vm_helpers import deploy, deployed, sim, vm_of  # noqa: F401
 
 
 async def bulk_vms(cloud, account_uuid: str, n: int, *, state: str = "Stopped", prefix: str = "bulk") -> None:
@@ -119,3 +119,25 @@ async def test_state_and_keyword_in_any_case_and_a_domain_admins_reach(sim):
     assert (await shopper.ok("listVirtualMachines", keyword="no-such-vm")).get("count") is None
     beyond = await shopper.ok("listVirtualMachines", keyword="web", page=3, pagesize=1)
     assert beyond == {"count": 2}
+
+
+async def test_a_vm_with_a_job_at_work_shows_it(sim):
+    import asyncio
+    job = await deploy(sim)
+    vm = job["jobresult"]["virtualmachine"]
+    # As in CloudStack's user_vm_view, the result built inside the job names the job still at work.
+    assert vm["jobid"] == job["jobid"] and vm["jobstatus"] == 0
+    listed = await vm_of(sim.admin, vm["id"])
+    assert "jobid" not in listed and "jobstatus" not in listed
+    # A start that waits in the simulator: while it runs, the VM lists its job.
+    await sim.admin.run("stopVirtualMachine", id=vm["id"])
+    await sim.admin.ok("configureSimulator", name="StartCommand", value="wait:1500", zoneid=sim.zone["id"])
+    job = (await sim.admin.ok("startVirtualMachine", id=vm["id"]))["jobid"]
+    for _ in range(40):
+        during = await vm_of(sim.admin, vm["id"])
+        if during.get("jobid"):
+            break
+        await asyncio.sleep(0.05)
+    assert during["jobid"] == job and during["jobstatus"] == 0
+    await sim.admin.wait_job(job)
+    assert "jobid" not in await vm_of(sim.admin, vm["id"])
