@@ -22,7 +22,7 @@ OPTIONS: dict[str, dict[str, tuple[type, object]]] = {
         "session_timeout": (int, 30),
     },
     "database": {"dsn": (str, ""), "pool_size": (int, 10)},
-    "security": {"encryption_key": (str, "")},
+    "security": {"encryption_key": (str, ""), "download_ca_file": (str, "")},
     "jobs": {"workers": (int, 8), "poll_interval": (float, 2.0), "server_timeout": (float, 30.0),
              "shutdown_wait": (float, 10.0), "purge_interval": (float, 60.0)},
     "testing": {"commands": (bool, False)},

@@ -190,3 +190,82 @@ async def test_extract_refused_when_not_extractable_or_not_ready(cloud, files):
     pending = await user.call("extractIso", id=slow["id"], mode="HTTP_DOWNLOAD")
     assert pending.status == 431 and "not ready" in pending["errortext"]
     gate.set()
+
+
+def _tls_files(tmp_path):
+    """A private CA and a certificate it signs for 127.0.0.1, as PEM files."""
+    import datetime
+    import ipaddress
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    now = datetime.datetime.now(datetime.timezone.utc)
+    ca_key = ec.generate_private_key(ec.SECP256R1())
+    ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "cloudsim test CA")])
+    ca = (x509.CertificateBuilder().subject_name(ca_name).issuer_name(ca_name).public_key(ca_key.public_key())
+          .serial_number(x509.random_serial_number()).not_valid_before(now - datetime.timedelta(days=1))
+          .not_valid_after(now + datetime.timedelta(days=1))
+          .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+          .sign(ca_key, hashes.SHA256()))
+    key = ec.generate_private_key(ec.SECP256R1())
+    cert = (x509.CertificateBuilder()
+            .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")]))
+            .issuer_name(ca_name).public_key(key.public_key()).serial_number(x509.random_serial_number())
+            .not_valid_before(now - datetime.timedelta(days=1)).not_valid_after(now + datetime.timedelta(days=1))
+            .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+                           critical=False)
+            .sign(ca_key, hashes.SHA256()))
+    pem = serialization.Encoding.PEM
+    (tmp_path / "ca.pem").write_bytes(ca.public_bytes(pem))
+    (tmp_path / "server.pem").write_bytes(cert.public_bytes(pem))
+    (tmp_path / "server.key").write_bytes(key.private_bytes(pem, serialization.PrivateFormat.PKCS8,
+                                                            serialization.NoEncryption()))
+    return tmp_path / "ca.pem", tmp_path / "server.pem", tmp_path / "server.key"
+
+
+async def test_https_download_verifies_the_server(pg_dsn, template_dsn, tmp_path):
+    import ssl
+
+    import aiohttp
+
+    from tests.conftest import Cloud, fresh_database, start_cloud
+    ca, cert, key = _tls_files(tmp_path)
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert, key)
+    web_app = web.Application()
+    async def good(_request):
+        return web.Response(body=ISO)
+
+    web_app.router.add_get("/good.iso", good)
+    runner = web.AppRunner(web_app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0, ssl_context=context)
+    await site.start()
+    url = f"https://127.0.0.1:{runner.addresses[0][1]}/good.iso"
+    try:
+        for trusted in (False, True):
+            dsn = await fresh_database(pg_dsn)
+            data = tmp_path / f"cloud-{trusted}"
+            data.mkdir()
+            overrides = {("security", "download_ca_file"): str(ca)} if trusted else {}
+            app, api_url, keys = await start_cloud(dsn, data, overrides)
+            try:
+                async with aiohttp.ClientSession() as http:
+                    cloud = Cloud(app, api_url, http, keys)
+                    user = await cloud.user()
+                    iso = await register(cloud, user, url, checksum="{SHA-256}" + hashlib.sha256(ISO).hexdigest())
+                    if trusted:
+                        done = await wait_iso(user, iso["id"], lambda i: i["isready"])
+                        assert done["status"] == "Download Complete" and done["size"] == len(ISO)
+                    else:
+                        # A server whose certificate no trusted CA signed is refused, nothing kept.
+                        failed = await wait_iso(user, iso["id"], lambda i: "Failed" in i.get("status", ""))
+                        assert "certificate" in failed["status"] and failed["isready"] is False
+                        assert not any(data.rglob("good.iso*"))
+            finally:
+                await app.stop()
+    finally:
+        await runner.cleanup()
