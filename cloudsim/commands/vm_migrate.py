@@ -7,6 +7,7 @@ from ..api.registry import ROOT_ONLY, Param, command
 from ..api.views import F, ListResult, View
 from ..core import placement, vm_ops
 from ..core.vm import need_of, vm_text
+from ..core.vm_snapshot import refuse_if_any
 from ..errors import invalid_value
 from ..store import infra as infra_store
 from .host import HostView, host_entities
@@ -71,6 +72,9 @@ async def _migrate_check(ctx, *, virtualmachineid, autoselect=None, hostid=None,
 
 async def _check_with_volume(ctx, vm, hostid, migrateto, autoselect) -> None:
     await _check_vm(ctx, vm)
+    if vm["hypervisor"] != "VMware":     # the only hypervisor that moves storage with VM snapshots
+        await refuse_if_any(ctx.db, vm["id"], "VM with VM Snapshots cannot be migrated with storage, please remove "
+                                              "all VM snapshots")
     for entry in (migrateto or {}).values():
         if not isinstance(entry, dict):
             continue

@@ -216,6 +216,9 @@ async def migrate(app, caller, vm, *, target=None, with_storage: bool = False) -
 
 # ------------------------------------------------------------------------- reboot
 async def reboot(app, caller, vm, *, forced: bool = False) -> None:
+    if await vm_snapshot.has_active_tasks(app.db, vm["id"]):
+        raise internal_error(f"Unable to reboot VM {vm_text(vm)} due to: {vm['instance_name']} has active VM "
+                             "snapshots tasks")
     if vm["is_volatile"]:
         await reset_root_volume(app, vm)
     if forced:

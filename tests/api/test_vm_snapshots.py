@@ -253,6 +253,7 @@ async def test_create_refusals(sim):
 async def test_a_snapshot_the_hypervisor_never_finishes_times_out(sim):
     user = await sim.user()
     vm = await deployed(sim, user)
+    instance = (await vm_of(sim.admin, vm["id"]))["instancename"]
     ready = await snap(user, vm["id"], name="ready", snapshotmemory="true")
     await sim.admin.ok("updateConfiguration", name="vmsnapshot.create.wait", value="3")
     await sim.admin.ok("configureSimulator", name="CreateVMSnapshotCommand", value="wait:60000", count=1)
@@ -266,6 +267,8 @@ async def test_a_snapshot_the_hypervisor_never_finishes_times_out(sim):
         assert (busy.status, busy["errortext"]) == (431, ACTIVE), command
     [row] = await listed(user, vmsnapshotid=hanging["id"])
     assert row["state"] in ("Allocated", "Creating")
+    reboot = await user.run("rebootVirtualMachine", id=vm["id"])
+    failed(reboot, 530, f"Unable to reboot VM VM[User|{instance}] due to: {instance} has active VM snapshots tasks")
     job = await user.wait_job(hanging["jobid"])
     assert job["jobstatus"] == 2 and job["jobresultcode"] == 530
     text = job["jobresult"]["errortext"]
@@ -326,13 +329,16 @@ async def test_destroying_a_vm_deletes_its_snapshots(sim):
     assert await listed(user) == []
 
 
-async def test_restore_refuses_a_vm_with_snapshots(sim):
+async def test_a_vm_with_snapshots_keeps_its_disks_where_they_are(sim):
     user = await sim.user()
     vm = await deployed(sim, user)
     kept = await snap(user, vm["id"])
     refused = await user.call("restoreVirtualMachine", virtualmachineid=vm["id"])
     assert (refused.status, refused["errortext"]) == \
         (431, "Unable to restore VM, please remove VM snapshots before restoring VM")
+    moved = await sim.admin.call("migrateVirtualMachineWithVolume", virtualmachineid=vm["id"], autoselect="true")
+    assert (moved.status, moved["errortext"]) == \
+        (431, "VM with VM Snapshots cannot be migrated with storage, please remove all VM snapshots")
     await user.run("deleteVMSnapshot", vmsnapshotid=kept["id"])
     assert (await user.run("restoreVirtualMachine", virtualmachineid=vm["id"]))["jobstatus"] == 1
     # The VM list is as it was.
