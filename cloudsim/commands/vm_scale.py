@@ -107,8 +107,8 @@ async def reset_user_data_for_virtual_machine(
     text = await userdata_core.validate(ctx.settings, userdata, ctx.http_method)
     details = str(P.flatten(userdatadetails)) if userdatadetails else None
     async with ctx.db.transaction() as conn:
-        await conn.execute("UPDATE vm_instance SET userdata = $2, userdata_id = $3, userdata_details = $4 WHERE id = $1",
-                           vm["id"], userdata_core.finalize(text, userdataid),
+        await conn.execute("UPDATE vm_instance SET userdata = $2, userdata_id = $3, userdata_details = $4 "
+                           "WHERE id = $1", vm["id"], userdata_core.finalize(text, userdataid),
                            userdataid["id"] if userdataid is not None else None, details)
         await record(conn, ctx.caller, vm, "VM.RESETUSERDATA",
                      f"Successfully completed resetting VM userdata. Vm Id: {vm['uuid']}")

@@ -189,8 +189,8 @@ async def plan(app, vm, offering, details: dict, *, keep_unset: bool) -> Change:
         kept.update({"cpuNumber": str(new.cpus), "cpuSpeed": str(new.speed), "memory": str(new.memory)})
     elif not is_custom(current):
         kept = dict(vm["details"] or {})
-    image_scalable = await db.fetchval("SELECT dynamically_scalable FROM vm_template WHERE id = coalesce($1::bigint, $2::bigint)",
-                                       vm["template_id"], vm["iso_id"])
+    image_scalable = await db.fetchval("SELECT dynamically_scalable FROM vm_template "
+                                       "WHERE id = coalesce($1::bigint, $2::bigint)", vm["template_id"], vm["iso_id"])
     scalable = bool(vm["is_dynamically_scalable"] and offering["dynamic_scaling"] and image_scalable
                     and await settings.get("enable.dynamic.scale.vm", ("Zone", vm["zone_id"])))
     return Change(offering=offering, current=current, old=old, new=new, details=kept, dynamically_scalable=scalable)
@@ -343,7 +343,8 @@ async def scale_running(app, caller, vm, change: Change) -> None:
     """Grow a Running VM: on its host, else after moving within its cluster; `scale.retry` attempts.
 
     Fails with 530 leaving the VM Running with its old shape (possibly on another host, as
-    CloudStack leaves it) when no host of the cluster can take the new shape."""
+    CloudStack leaves it) when no host of the cluster can take the new shape or the hypervisor
+    refuses (the job's ERROR event says so)."""
     attempts = max(1, int(await app.settings.get("scale.retry") or 1))
     avoid: set[int] = set()
     for _ in range(attempts):
@@ -359,7 +360,8 @@ async def scale_running(app, caller, vm, change: Change) -> None:
                 return
         target = await _target_in_cluster(app, vm, change, avoid)
         if target is None:
-            log.info("no host of cluster %s can take %s scaled to %s", vm["cluster_id"], vm["instance_name"], change.new)
+            log.info("no host of cluster %s can take %s scaled to %s", vm["cluster_id"], vm["instance_name"],
+                     change.new)
             continue
         avoid.add(target["id"])
         try:
@@ -373,5 +375,4 @@ async def scale_running(app, caller, vm, change: Change) -> None:
             vm = moved
             await _reconfigure(app, caller, vm, host, change)
             return
-    await record(app.db, caller, vm, "VM.UPGRADE", f"Error while upgrading Vm. Vm Id: {vm['uuid']}", "ERROR")
     raise internal_error("Failed to scale the VM")

@@ -33,6 +33,10 @@ async def _live_scaling(sim) -> None:
     await sim.admin.ok("updateTemplate", id=sim.template["id"], isdynamicallyscalable="true")
 
 
+def _medium(sim) -> str:
+    return sim.offerings["Medium Instance"]["id"]
+
+
 def _custom_values(**values) -> dict:
     return {f"details[0].{k}": str(v) for k, v in values.items()}
 
@@ -127,7 +131,7 @@ async def test_an_offering_of_another_domain_is_refused(sim):
     user = await sim.user()
     vm = await _stopped(sim, user)
     private = await _offering(sim, "Private", cpunumber=1, cpuspeed=500, memory=1024)
-    private = (await sim.admin.ok("updateServiceOffering", id=private["id"], domainid=elsewhere["id"]))["serviceoffering"]
+    await sim.admin.ok("updateServiceOffering", id=private["id"], domainid=elsewhere["id"])
     refused = await sim.admin.call("changeServiceForVirtualMachine", id=vm["id"], serviceofferingid=private["id"])
     assert refused.status == 531 and "There's no way to confirm" in refused["errortext"]
 
@@ -137,9 +141,11 @@ async def test_custom_offerings_need_values_within_their_bounds(sim):
     custom = await _custom(sim, mincpunumber=1, maxcpunumber=4, minmemory=256, maxmemory=4096)
     change = dict(id=vm["id"], serviceofferingid=custom["id"])
     cases = [({}, "Need to specify custom parameter values cpu, cpu speed and memory"),
-             (dict(cpuNumber=8, cpuSpeed=1000, memory=1024), "Invalid cpu cores value, specify a value between 1 and 4"),
+             (dict(cpuNumber=8, cpuSpeed=1000, memory=1024),
+              "Invalid cpu cores value, specify a value between 1 and 4"),
              (dict(cpuNumber=2, cpuSpeed=0, memory=1024), "Invalid cpu speed value"),
-             (dict(cpuNumber=2, cpuSpeed=1000, memory=8192), "Invalid memory value, specify a value between 256 and 4096"),
+             (dict(cpuNumber=2, cpuSpeed=1000, memory=8192),
+              "Invalid memory value, specify a value between 256 and 4096"),
              (dict(cpuNumber="two", cpuSpeed=1000, memory=1024), "Invalid cpu cores value")]
     for values, text in cases:
         reply = await sim.admin.call("changeServiceForVirtualMachine", **change, **_custom_values(**values))
@@ -183,7 +189,7 @@ async def test_a_stopped_vm_gives_back_what_it_kept_on_its_host(sim):
     host = (await vm_of(sim.admin, vm["id"]))["hostid"]
     await sim.admin.run("stopVirtualMachine", id=vm["id"])
     assert (await _host(sim.admin, host))["memoryallocated"] == 512 * MIB    # kept while stopped
-    job = await sim.admin.run("scaleVirtualMachine", id=vm["id"], serviceofferingid=sim.offerings["Medium Instance"]["id"])
+    job = await sim.admin.run("scaleVirtualMachine", id=vm["id"], serviceofferingid=_medium(sim))
     assert job["jobstatus"] == 1
     assert (await _host(sim.admin, host))["memoryallocated"] == 0
     job = await sim.admin.run("startVirtualMachine", id=vm["id"])
@@ -232,7 +238,7 @@ async def test_a_running_vm_moves_within_its_cluster_to_a_host_with_room(sim):
     await _fill(sim, source, 7400)                 # leaves 280 MiB: not enough for another 512
     source_before = (await _host(sim.admin, source))["memoryallocated"]
     target_before = (await _host(sim.admin, target))["memoryallocated"]
-    job = await sim.admin.run("scaleVirtualMachine", id=vm["id"], serviceofferingid=sim.offerings["Medium Instance"]["id"])
+    job = await sim.admin.run("scaleVirtualMachine", id=vm["id"], serviceofferingid=_medium(sim))
     assert job["jobstatus"] == 1, job
     scaled = job["jobresult"]["virtualmachine"]
     assert scaled["state"] == "Running" and scaled["hostid"] == target and scaled["memory"] == 1024
@@ -252,13 +258,15 @@ async def test_no_room_in_the_cluster_leaves_the_vm_running_as_it_was(sim):
     await _fill(sim, source, 7400)
     await _fill(sim, other, 7800)
     before = {h: (await _host(sim.admin, h))["memoryallocated"] for h in (source, other)}
-    job = await sim.admin.run("scaleVirtualMachine", id=vm["id"], serviceofferingid=sim.offerings["Medium Instance"]["id"])
+    job = await sim.admin.run("scaleVirtualMachine", id=vm["id"], serviceofferingid=_medium(sim))
     assert job["jobstatus"] == 2 and job["jobresult"]["errorcode"] == 530
     assert job["jobresult"]["errortext"] == "Failed to scale the VM"
     now = await vm_of(sim.admin, vm["id"])
     assert (now["state"], now["hostid"], now["serviceofferingid"], now["memory"]) == \
         ("Running", source, sim.small["id"], 512)
     assert {h: (await _host(sim.admin, h))["memoryallocated"] for h in (source, other)} == before
+    events = (await sim.admin.ok("listEvents", type="VM.UPGRADE", level="ERROR", listall="true"))["event"]
+    assert [e["description"] for e in events] == [f"Error while upgrading Vm: {vm['id']}"]
 
 
 async def test_a_hypervisor_refusal_gives_the_capacity_back(sim):
@@ -266,14 +274,14 @@ async def test_a_hypervisor_refusal_gives_the_capacity_back(sim):
     vm = await deployed(sim)
     before = (await _host(sim.admin, vm["hostid"]))["memoryallocated"]
     await sim.admin.ok("configureSimulator", name="ScaleVmCommand", value="result:fail", count=1)
-    job = await sim.admin.run("scaleVirtualMachine", id=vm["id"], serviceofferingid=sim.offerings["Medium Instance"]["id"])
+    job = await sim.admin.run("scaleVirtualMachine", id=vm["id"], serviceofferingid=_medium(sim))
     assert job["jobstatus"] == 2 and job["jobresult"]["errorcode"] == 530
     assert job["jobresult"]["errortext"].startswith("Unable to scale vm due to")
     now = await vm_of(sim.admin, vm["id"])
     assert (now["state"], now["memory"], now["serviceofferingid"]) == ("Running", 512, sim.small["id"])
     assert (await _host(sim.admin, vm["hostid"]))["memoryallocated"] == before
     # The mock is used up: the same request now succeeds.
-    job = await sim.admin.run("scaleVirtualMachine", id=vm["id"], serviceofferingid=sim.offerings["Medium Instance"]["id"])
+    job = await sim.admin.run("scaleVirtualMachine", id=vm["id"], serviceofferingid=_medium(sim))
     assert job["jobstatus"] == 1
 
 
