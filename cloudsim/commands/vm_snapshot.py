@@ -12,7 +12,7 @@ from ..api.views import F, ListResult, Success, View
 from ..core import vm_snapshot as core
 from ..core.access import check_access, list_scope
 from ..core.tags import tag_entities, tags_clause
-from ..errors import invalid_value
+from ..errors import invalid_value, unknown_id
 from ..store import vm as vm_store
 from ..store.vm_snapshot import SNAPSHOT_SELECT, get_snapshot
 from .account import domain_display_path
@@ -62,12 +62,27 @@ async def snapshot_entity(ctx, snapshot_id: int):
     return snapshot_row(ctx, row, tags.get(snapshot_id, ()))
 
 
+def _named(value, command: str, name: str):
+    """The row a UUID parameter resolved to; "-1" (which the API layer lets through) names nothing here."""
+    if isinstance(value, str):
+        raise unknown_id(command, name, value)
+    return value
+
+
+def _id_of(value) -> int | None:
+    """A list filter's internal id: "-1" matches nothing, as CloudStack's id -1 does."""
+    if value is None:
+        return None
+    return -1 if isinstance(value, str) else value["id"]
+
+
 def check_snapshot_access(ctx, snap) -> None:
     check_access(ctx.caller, snap["account_id"], snap["domain_path"], f"VM snapshot {snap['uuid']}")
 
 
 # ------------------------------------------------------------------------- createVMSnapshot
 async def _check_create(ctx, vm, snapshotmemory) -> None:
+    _named(vm, "createVMSnapshot", "virtualmachineid")
     check_vm_access(ctx, vm)
     await core.check_create(ctx.db, ctx.settings, vm, bool(snapshotmemory))
 
@@ -121,9 +136,8 @@ async def list_vm_snapshot(
     else:
         args.append(state)
         where.append(f"lower(s.state) = lower(${len(args)})")
-    for value, clause in ((virtualmachineid["id"] if virtualmachineid else None, "s.vm_id = ${}"),
-                          (vmsnapshotid["id"] if vmsnapshotid else None, "s.id = ${}"),
-                          ([r["id"] for r in vmsnapshotids] if vmsnapshotids else None, "s.id = ANY(${}::bigint[])"),
+    for value, clause in ((_id_of(virtualmachineid), "s.vm_id = ${}"), (_id_of(vmsnapshotid), "s.id = ${}"),
+                          ([_id_of(r) for r in vmsnapshotids] if vmsnapshotids else None, "s.id = ANY(${}::bigint[])"),
                           (name, "lower(s.display_name) = lower(${})")):
         if value is not None:
             args.append(value)
@@ -146,6 +160,7 @@ async def list_vm_snapshot(
 
 # ------------------------------------------------------------------------- deleteVMSnapshot
 async def _check_delete(ctx, snap) -> None:
+    _named(snap, "deleteVMSnapshot", "vmsnapshotid")
     check_snapshot_access(ctx, snap)
     await core.check_delete(ctx.db, snap)
 
@@ -167,6 +182,7 @@ async def _delete_check(ctx, *, vmsnapshotid):
 
 # ------------------------------------------------------------------------- revertToVMSnapshot
 async def _check_revert(ctx, snap):
+    _named(snap, "revertToVMSnapshot", "vmsnapshotid")
     check_snapshot_access(ctx, snap)
     vm = await vm_store.get_vm(ctx.db, snap["vm_id"])
     await core.check_revert(ctx.db, snap, vm)

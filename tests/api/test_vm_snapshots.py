@@ -103,6 +103,8 @@ async def test_snapshots_list_by_filter_and_stay_with_their_account(sim):
     # Unknown ids are refused by the API layer.
     unknown = await user.call("listVMSnapshot", vmsnapshotid=str(uuid.uuid4()))
     assert unknown.status == 431 and "vmsnapshotid" in unknown["errortext"]
+    for name in ("vmsnapshotid", "vmsnapshotids", "virtualmachineid"):     # CloudStack's id -1 names nothing
+        assert await user.ok("listVMSnapshot", **{name: "-1"}) == {}, name
     # Another account sees none of them and may touch none of them.
     other = await sim.user()
     assert await listed(other) == [] and await listed(other, virtualmachineid=web["id"]) == []
@@ -178,9 +180,10 @@ async def test_revert_gives_the_vm_back_the_offering_it_had(sim):
 async def test_revert_refusals(sim):
     user = await sim.user()
     vm = await deployed(sim, user)
-    for params in ({}, {"vmsnapshotid": str(uuid.uuid4())}, {"vmsnapshotid": "nonsense"}):
-        bad = await user.call("revertToVMSnapshot", **params)
-        assert bad.status == 431, (params, bad)
+    for command in ("revertToVMSnapshot", "deleteVMSnapshot"):
+        for params in ({}, {"vmsnapshotid": str(uuid.uuid4())}, {"vmsnapshotid": "nonsense"}, {"vmsnapshotid": "-1"}):
+            bad = await user.call(command, **params)
+            assert bad.status == 431, (command, params, bad)
     await sim.admin.ok("configureSimulator", name="CreateVMSnapshotCommand", value="result:fail", count=1)
     broken = await snap(user, vm["id"], wait=False, snapshotmemory="true")
     await user.wait_job(broken["jobid"])
@@ -222,8 +225,9 @@ async def test_create_refusals(sim):
     vm = await deployed(sim, user)
     missing = await user.call("createVMSnapshot")
     assert missing.status == 431 and missing["errortext"].endswith("due to missing parameter virtualmachineid")
-    unknown = await user.call("createVMSnapshot", virtualmachineid=str(uuid.uuid4()))
-    assert unknown.status == 431 and "virtualmachineid" in unknown["errortext"]
+    for bad in (str(uuid.uuid4()), "-1", "nonsense"):
+        unknown = await user.call("createVMSnapshot", virtualmachineid=bad)
+        assert unknown.status == 431 and "virtualmachineid" in unknown["errortext"], unknown
     long_name = await user.call("createVMSnapshot", virtualmachineid=vm["id"], name="n" * 256)
     assert long_name.status == 431 and "max allowed length 255 for param: name" in long_name["errortext"]
     # A stopped VM's disks can be saved, its memory cannot.
