@@ -61,7 +61,12 @@ def offering_entity(o):
         "diskofferingstrictness": o["disk_offering_strict"],
         "diskofferingid": str(o["disk_offering_uuid"]) if o["disk_offering_uuid"] else None,
         "diskofferingname": o["disk_offering_name"], "diskofferingdisplaytext": o["disk_offering_text"],
-        "encryptroot": o["encrypt_root"], "hasannotations": False})
+        "encryptroot": o["encrypt_root"], "hasannotations": False, **_limits(o)})
+
+
+def _limits(o) -> dict:
+    return {"domainid": o["limit_domain_uuids"], "domain": o["limit_domain_names"],
+            "zoneid": o["limit_zone_uuids"], "zone": o["limit_zone_names"]}
 
 
 _L = Param(P.LONG, "Disk throttling (rate, burst or burst length)")
@@ -148,8 +153,8 @@ async def create_service_offering(ctx, *,
             minmemory, maxmemory, offerha, limitcpuuse, isvolatile, hosttags, deploymentplanner,
             dynamicscalingenabled, issystem, systemvmtype, networkrate, rootdisksize, storagetype.lower(),
             provisioningtype.lower(), tags, encryptroot, diskofferingid["id"] if diskofferingid else None,
-            diskofferingstrictness, details, [d["id"] for d in domainid or [] if isinstance(d, dict)],
-            [z["id"] for z in zoneid or [] if isinstance(z, dict)])
+            diskofferingstrictness, details, [d["id"] for d in domainid or [] if not isinstance(d, str)],
+            [z["id"] for z in zoneid or [] if not isinstance(z, str)])
         await events.record_event(conn, type="SERVICE.OFFERING.CREATE", description=f"Creating service offering {name}",
                                   user_id=ctx.caller.user_id, account_id=ctx.caller.account_id,
                                   domain_id=ctx.caller.domain_id, resource_type="ServiceOffering",
@@ -249,6 +254,8 @@ class DiskOfferingView(View):
         F("tags", "string", "storage tags"), F("displayoffering", "boolean", "shown to users"),
         F("disksizestrictness", "boolean", "the size cannot change"), F("encrypt", "boolean", "volumes are encrypted"),
         F("hasannotations", "boolean", "true if comments are attached"),
+        F("domainid", "string", "domains it is limited to"), F("domain", "string", "names of those domains"),
+        F("zoneid", "string", "zones it is limited to"), F("zone", "string", "names of those zones"),
     )
 
 
@@ -257,7 +264,7 @@ def disk_offering_entity(o):
         "id": str(o["uuid"]), "name": o["name"], "displaytext": o["display_text"], "disksize": o["disk_size"] // GIB,
         "created": o["created"], "iscustomized": o["customized"], "storagetype": o["storage_type"],
         "provisioningtype": o["provisioning_type"], "tags": o["tags"], "displayoffering": o["display_offering"],
-        "disksizestrictness": o["disk_size_strict"], "encrypt": o["encrypt"], "hasannotations": False})
+        "disksizestrictness": o["disk_size_strict"], "encrypt": o["encrypt"], "hasannotations": False, **_limits(o)})
 
 
 @command("createDiskOffering", response=DiskOfferingView, roles=ADMIN_ROLES,
@@ -299,8 +306,8 @@ async def create_disk_offering(ctx, *,
         "VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15) RETURNING id",
         _uuid.uuid4(), name, displaytext, (disksize or 0) * GIB, customized, disksizestrictness, displayoffering, tags,
         storagetype.lower(), provisioningtype.lower(), encrypt, P.flatten(details),
-        [d["id"] for d in domainid or [] if isinstance(d, dict)], [z["id"] for z in zoneid or [] if isinstance(z, dict)],
-        cachemode)
+        [d["id"] for d in domainid or [] if not isinstance(d, str)],
+        [z["id"] for z in zoneid or [] if not isinstance(z, str)], cachemode)
     return disk_offering_entity(await store.get_disk_offering(ctx.db, offering_id))
 
 
@@ -320,9 +327,14 @@ async def list_disk_offerings(ctx, *, listing,
     _filter(where, args, encrypt, "o.encrypt = ${}")
     if not ctx.is_admin:
         where.append("o.display_offering")
+    if not ctx.is_root_admin:
+        # Offerings limited to domains show only in those domains and below them.
+        args.append(ctx.caller.domain_path)
+        where.append(f"(o.domain_ids = '{{}}' OR EXISTS (SELECT 1 FROM domain od WHERE od.id = ANY(o.domain_ids) "
+                     f"AND ${len(args)} LIKE od.path || '%'))")
     if listing.keyword:
         _filter(where, args, f"%{listing.keyword}%", "(o.name ILIKE ${0} OR o.display_text ILIKE ${0})")
-    rows, total = await _page(ctx, "SELECT o.* FROM disk_offering o", "o", where, args, listing, "o.sort_key, o.id")
+    rows, total = await _page(ctx, store.DISK_OFFERING_SELECT, "o", where, args, listing, "o.sort_key, o.id")
     return ListResult([disk_offering_entity(o) for o in rows], total, "diskoffering")
 
 

@@ -86,10 +86,22 @@ async def os_type_by_name(db, name: str):
 
 
 # ------------------------------------------------------------------------- offerings
-SERVICE_OFFERING_SELECT = """
-SELECT s.*, o.uuid AS disk_offering_uuid, o.name AS disk_offering_name, o.display_text AS disk_offering_text
+def offering_limits(alias: str) -> str:
+    """Columns naming the domains and zones an offering is limited to (comma-separated, as CloudStack shows)."""
+    return ", ".join(
+        f"(SELECT string_agg(x.{col}, ',' ORDER BY x.id) FROM {table} x WHERE x.id = ANY({alias}.{ids})) AS {name}"
+        for table, ids, col, name in (("domain", "domain_ids", "uuid::text", "limit_domain_uuids"),
+                                      ("domain", "domain_ids", "name", "limit_domain_names"),
+                                      ("zone", "zone_ids", "uuid::text", "limit_zone_uuids"),
+                                      ("zone", "zone_ids", "name", "limit_zone_names")))
+
+
+SERVICE_OFFERING_SELECT = f"""
+SELECT s.*, o.uuid AS disk_offering_uuid, o.name AS disk_offering_name, o.display_text AS disk_offering_text,
+       {offering_limits("s")}
   FROM service_offering s LEFT JOIN disk_offering o ON o.id = s.disk_offering_id
 """
+DISK_OFFERING_SELECT = f"SELECT o.*, {offering_limits('o')} FROM disk_offering o"
 
 
 async def get_service_offering(db, key):
@@ -98,7 +110,7 @@ async def get_service_offering(db, key):
 
 async def get_disk_offering(db, key):
     clause, value = key_clause(key, "o")
-    return await db.fetchrow(f"SELECT o.* FROM disk_offering o WHERE {clause} AND o.removed IS NULL "
+    return await db.fetchrow(f"{DISK_OFFERING_SELECT} WHERE {clause} AND o.removed IS NULL "
                              "AND NOT o.compute_only", value)
 
 

@@ -112,3 +112,18 @@ async def test_register_template_errors(cloud, params, code):
     reply = await user.call("registerTemplate", **{**base, **params})
     assert reply.status == code, reply
     assert await user.ok("listTemplates", templatefilter="self") == {}
+
+
+async def test_offerings_limited_to_zones_and_domains(cloud):
+    zone, _, _ = await build(cloud)
+    domain = (await cloud.admin.ok("createDomain", name="limited"))["domain"]
+    service = (await cloud.admin.ok("createServiceOffering", name="zoned", displaytext="Zoned", cpunumber=1,
+                                    cpuspeed=500, memory=512, zoneid=zone["id"],
+                                    domainid=domain["id"]))["serviceoffering"]
+    assert service["zoneid"] == zone["id"] and service["domainid"] == domain["id"]
+    disk = (await cloud.admin.ok("createDiskOffering", name="zoned-disk", displaytext="Zoned disk", disksize=5,
+                                 zoneid=zone["id"]))["diskoffering"]
+    assert disk["zoneid"] == zone["id"]
+    # A user outside the domain does not see the limited offering.
+    user = await cloud.user()
+    assert await user.ok("listServiceOfferings", name="zoned") == {}
