@@ -218,12 +218,6 @@ async def take(app, caller, snapshot_id: int, vm) -> None:
     snap = await get_snapshot(app.db, snapshot_id)
     if snap is None:
         raise internal_error(f"VM snapshot id: {snapshot_id} can not be found")
-    root = await app.db.fetchval("SELECT state FROM volume WHERE vm_id = $1 AND type = 'ROOT' AND removed IS NULL "
-                                 "ORDER BY id LIMIT 1", vm["id"])
-    if root is None:
-        raise internal_error("Create vm to snapshot failed due to no root disk found")
-    if root != "Ready":
-        raise internal_error(f"Create vm to snapshot failed due to vm: {vm_text(vm)} has root disk in {root} state")
 
     def failure(reason: str) -> CloudStackError:
         return internal_error(f"Failed to create vm snapshot: [{snapshot_text(snap)}] due to: {reason}")
@@ -233,6 +227,15 @@ async def take(app, caller, snapshot_id: int, vm) -> None:
                                      "LIMIT 1", vm["id"])
         if await transition(conn, snapshot_id, snap["state"], E.CREATE_REQUESTED, parent_id=parent) is None:
             raise failure(f"Unable to transition to a new state from {snap['state']} via {E.CREATE_REQUESTED.value}")
+    root = await app.db.fetchval("SELECT state FROM volume WHERE vm_id = $1 AND type = 'ROOT' AND removed IS NULL "
+                                 "ORDER BY id LIMIT 1", vm["id"])
+    if root != "Ready":
+        # CloudStack would leave the snapshot Allocated, blocking the VM's snapshots for good; Error can be deleted.
+        async with app.db.transaction() as conn:
+            await transition(conn, snapshot_id, S.CREATING, E.OPERATION_FAILED)
+        if root is None:
+            raise internal_error("Create vm to snapshot failed due to no root disk found")
+        raise internal_error(f"Create vm to snapshot failed due to vm: {vm_text(vm)} has root disk in {root} state")
     reason = None
     wait = int(await app.settings.get("vmsnapshot.create.wait"))
     host = None
