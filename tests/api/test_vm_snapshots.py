@@ -167,14 +167,32 @@ async def test_revert_gives_the_vm_back_the_offering_it_had(sim):
     small = await snap(user, vm["id"], name="small")
     medium = sim.offerings["Medium Instance"]
     # The VM has since been given the medium offering.
-    await sim.app.db.execute(
-        "UPDATE vm_instance SET service_offering_id = o.id, cpus = o.cpus, speed = o.speed, memory = o.memory "
-        "FROM service_offering o WHERE o.uuid = $1 AND vm_instance.uuid = $2", uuid.UUID(medium["id"]),
-        uuid.UUID(vm["id"]))
+    await user.ok("changeServiceForVirtualMachine", id=vm["id"], serviceofferingid=medium["id"])
     assert (await vm_of(user, vm["id"]))["serviceofferingname"] == "Medium Instance"
     back = (await user.run("revertToVMSnapshot", vmsnapshotid=small["id"]))["jobresult"]["virtualmachine"]
     assert (back["serviceofferingid"], back["cpuspeed"], back["memory"]) == \
         (sim.small["id"], sim.small["cpuspeed"], sim.small["memory"])
+
+
+async def test_a_running_vm_scaled_up_since_goes_back_to_its_size(sim):
+    await sim.admin.ok("updateConfiguration", name="enable.dynamic.scale.vm", value="true", zoneid=sim.zone["id"])
+    await sim.admin.ok("updateTemplate", id=sim.template["id"], isdynamicallyscalable="true")
+    vm = await deployed(sim)
+    instance = (await vm_of(sim.admin, vm["id"]))["instancename"]
+
+    async def allocated():
+        host = (await sim.admin.ok("listHosts", id=(await vm_of(sim.admin, vm["id"]))["hostid"]))["host"][0]
+        return host["id"], host["memoryallocated"]
+
+    before = await allocated()
+    small = await snap(sim.admin, vm["id"], name="small", snapshotmemory="true")
+    medium = sim.offerings["Medium Instance"]
+    assert (await sim.admin.run("scaleVirtualMachine", id=vm["id"], serviceofferingid=medium["id"]))["jobstatus"] == 1
+    assert await allocated() != before
+    back = (await sim.admin.run("revertToVMSnapshot", vmsnapshotid=small["id"]))["jobresult"]["virtualmachine"]
+    assert (back["state"], back["serviceofferingname"], back["memory"]) == ("Running", "Small Instance", 512)
+    assert await allocated() == before
+    assert await sim.app.db.fetchval("SELECT memory FROM sim_vm WHERE name = $1", instance) == 512 * 1024 ** 2
 
 
 async def test_revert_refusals(sim):
