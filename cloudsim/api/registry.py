@@ -35,6 +35,7 @@ class Param:
     entity: str | None = None          # UUID params: the entity the value is resolved to
     item_type: str = P.STRING          # LIST params: type of each item
     roles: frozenset[str] | None = None  # others: treated as absent
+    minus_one: bool = False            # UUID params: "-1" means "all" (zones of registerIso …)
     name: str = ""                     # filled from the signature
     default: Any = None
 
@@ -150,10 +151,28 @@ def command(name: str, *, description: str, response: type[View] | None = None, 
 
 
 # ------------------------------------------------------------------------- binding
+class NoSuchEntity(dict):
+    """What id -1 resolves to in a list filter: internal id -1, which matches no row. Anything else
+    read from it is an unknown-id error, never a KeyError."""
+
+    def __init__(self, command: str, name: str):
+        super().__init__(id=-1, uuid="-1")
+        self._where = (command, name)
+
+    def __missing__(self, key):
+        raise unknown_id(*self._where, "-1")
+
+
 async def _resolve(ctx, cmd: Command, prm: Param, value: str, kind_name: str):
     """A UUID (or, for parameters without `since`, a numeric id) to the entity it names."""
     if value == "-1":
-        return "-1"
+        # CloudStack turns "-1" into the internal id -1: a meaning where the command gives it one
+        # ("every zone"); for a list filter an id no row has (an empty list); elsewhere an unknown id.
+        if prm.minus_one or prm.entity is None:
+            return "-1"
+        if cmd.listing or cmd.name.startswith("list"):
+            return NoSuchEntity(cmd.name, kind_name)
+        raise unknown_id(cmd.name, kind_name, value)
     if P.is_uuid(value):
         key: str | int = value.lower()
     elif value.isdigit() and prm.since is None:

@@ -199,9 +199,9 @@ async def register_template(ctx, *,
                             requireshvm: Param(P.BOOLEAN, "Needs hardware virtualisation") = True,
                             sshkeyenabled: Param(P.BOOLEAN, "Takes SSH keys") = False,
                             templatetag: Param(P.STRING, "Template tag") = None,
-                            zoneid: Param(P.UUID, "Zone; -1 for every zone", entity="Zone") = None,
+                            zoneid: Param(P.UUID, "Zone; -1 for every zone", entity="Zone", minus_one=True) = None,
                             zoneids: Param(P.LIST, "Zones; -1 for every zone", item_type=P.UUID,
-                                           entity="Zone", since="4.6") = None):
+                                           entity="Zone", since="4.6", minus_one=True) = None):
     kind = canonical(hypervisor)
     if kind is None:
         raise invalid_value(f"Hypervisor Type: {hypervisor} is invalid. Supported Hypervisor types are "

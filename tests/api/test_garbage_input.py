@@ -1,7 +1,8 @@
 """Every command answers garbage with a CloudStack error, never an internal failure.
 
 For each declared command a root admin and a user each send (a) nothing, (b) every parameter set
-to a value of the wrong kind. The answer must be a proper envelope with a client-error code (or success where the
+to a value of the wrong kind, and the root admin (c) "-1" for every id (CloudStack's "all" value,
+which most ids cannot take). The answer must be a proper envelope with a client-error code (or success where the
 garbage happens to be acceptable), and never the generic 530 an unexpected exception produces.
 """
 import pytest
@@ -32,6 +33,16 @@ async def test_garbage_and_missing_parameters(cloud, name):
     params.pop("pagesize", None)
     _assert_clean(await cloud.admin.call(name, **params), name)
     _assert_clean(await cloud.admin.call(name), name)
+    minus_one = {p.name: "-1" for p in COMMANDS[name].params if p.type in ("uuid", "list")}
+    _assert_clean(await cloud.admin.call(name, **minus_one), name)
     user = await cloud.user()
     _assert_clean(await user.call(name, **params), name)
     _assert_clean(await user.call(name), name)
+
+
+async def test_id_minus_one(cloud):
+    # A list filter with id -1 matches nothing; an action on id -1 names an unknown entity.
+    assert await cloud.admin.ok("listVirtualMachines", id="-1") == {}
+    assert await cloud.admin.ok("listZones", id="-1") == {}
+    refused = await cloud.admin.call("startVirtualMachine", id="-1")
+    assert refused.status == 431 and "id value=-1" in refused["errortext"]
