@@ -334,3 +334,16 @@ async def test_restore_refusals_and_failures(sim):
     destroyed = await sim.admin.call("restoreVirtualMachine", virtualmachineid=vm["id"])
     assert destroyed.status == 530 and destroyed["errortext"] == \
         f"Vm {vm['id']} currently in Destroyed state, restore vm can only execute when VM in Running or Stopped"
+
+
+async def test_a_vm_booted_from_a_password_enabled_iso_is_password_enabled(sim, files):  # noqa: F811
+    base, _ = files
+    user = await sim.user()
+    iso = await iso_in(sim, user, f"{base}/good.iso", name="installer", passwordenabled="true", bootable="true")
+    disk = (await user.ok("listDiskOfferings", name="Medium"))["diskoffering"][0]
+    vm = await deployed(sim, user, templateid=iso["id"], diskofferingid=disk["id"], hypervisor="Simulator")
+    assert vm["passwordenabled"] is True and vm["password"]
+    assert (await vm_of(user, vm["id"]))["passwordenabled"] is True
+    assert (await user.run("stopVirtualMachine", id=vm["id"]))["jobstatus"] == 1
+    job = await user.run("resetPasswordForVirtualMachine", id=vm["id"])
+    assert job["jobstatus"] == 1 and job["jobresult"]["virtualmachine"]["password"] != vm["password"]
