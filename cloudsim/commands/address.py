@@ -210,10 +210,6 @@ async def disassociate_ip_address(ctx, *, id: Param(P.UUID, "The address to rele
 
 
 async def _check_release(ctx, ip):
-    if ip is None:
-        raise invalid_value("Please specify the id of the IP address to release")
-    if ip["allocated"] is None and ip["account_id"] is None:
-        raise invalid_value(f"IP address {ip['uuid']} is not allocated")
     _check_ip_access(ctx, ip)
     if ip["source_nat"]:
         raise param_error("ip address is used for source nat purposes and can not be disassociated.")

@@ -18,7 +18,9 @@ from ..core.access import check_access, list_scope
 from ..core.owner import check_new_resource_owner, finalize_owner
 from ..errors import invalid_value, permission_denied
 from ..store import events
+from ..store.keys import one
 from .vm_list import VirtualMachineView, vm_entity
+from .zone import _filter, _page
 
 # CloudStack's processors: type -> admin controlled
 TYPES = {"host anti-affinity": False, "host affinity": False, "non-strict host anti-affinity": False,
@@ -32,9 +34,7 @@ SELECT g.*, a.name AS account_name, a.uuid AS account_uuid, d.uuid AS domain_uui
 
 
 async def get_group(db, key):
-    if isinstance(key, int):
-        return await db.fetchrow(SELECT + " WHERE g.id = $1", key)
-    return await db.fetchrow(SELECT + " WHERE g.uuid = $1::uuid", key)
+    return await one(db, SELECT, "g", key, live=False)
 
 
 register_entity("AffinityGroup", get_group)
@@ -59,16 +59,23 @@ class AffinityGroupTypeView(View):
     fields = (F("type", "string", "the type"),)
 
 
-async def _entity(db, group_id: int):
+def _entity(g, vm_uuids: list[str]):
     from .account import domain_display_path
-    g = await get_group(db, group_id)
-    vms = await db.fetch("SELECT v.uuid FROM vm_affinity_group m JOIN vm_instance v ON v.id = m.vm_id "
-                         "WHERE m.affinity_group_id = $1 AND v.removed IS NULL ORDER BY v.id", group_id)
     return AffinityGroupView.entity({
         "id": str(g["uuid"]), "name": g["name"], "description": g["description"], "account": g["account_name"],
         "domainid": str(g["domain_uuid"]), "domain": g["domain_name"],
         "domainpath": domain_display_path(g["domain_path"]), "type": g["type"],
-        "virtualmachineIds": [str(v["uuid"]) for v in vms] or None})
+        "virtualmachineIds": vm_uuids or None})
+
+
+async def _entities(db, groups) -> list:
+    """Groups with the UUIDs of their live member VMs (one query for the whole page)."""
+    members: dict[int, list[str]] = {}
+    for m in await db.fetch("SELECT m.affinity_group_id, v.uuid FROM vm_affinity_group m JOIN vm_instance v "
+                            "ON v.id = m.vm_id WHERE m.affinity_group_id = ANY($1::bigint[]) AND v.removed IS NULL "
+                            "ORDER BY v.id", [g["id"] for g in groups]):
+        members.setdefault(m["affinity_group_id"], []).append(str(m["uuid"]))
+    return [_entity(g, members.get(g["id"], [])) for g in groups]
 
 
 async def _event(conn, caller, g, type_: str, text: str) -> None:
@@ -107,7 +114,7 @@ async def create_affinity_group(ctx, *,
                                 description: Param(P.STRING, "Its description") = None,
                                 domainid: Param(P.UUID, "Owner domain", entity="Domain") = None,
                                 projectid: Param(P.UUID, "Owner project") = None):
-    return await _entity(ctx.db, ctx.job["instance_id"])
+    return (await _entities(ctx.db, [await get_group(ctx.db, ctx.job["instance_id"])]))[0]
 
 
 @create_affinity_group.precheck_fn
@@ -195,25 +202,15 @@ async def list_affinity_groups(ctx, *, listing,
         where = ["true"]
     else:
         where = [scope.sql("g.account_id", "d.path", args)]
-    for value, clause in ((id["id"] if id else None, "g.id = ${}"), (name, "lower(g.name) = lower(${})"),
-                          (type, "g.type = ${}"),
-                          (virtualmachineid["id"] if virtualmachineid else None,
-                           "EXISTS (SELECT 1 FROM vm_affinity_group m WHERE m.affinity_group_id = g.id "
-                           "AND m.vm_id = ${})")):
-        if value is not None:
-            args.append(value)
-            where.append(clause.format(len(args)))
+    _filter(where, args, id["id"] if id else None, "g.id = ${}")
+    _filter(where, args, name, "lower(g.name) = lower(${})")
+    _filter(where, args, type, "g.type = ${}")
+    _filter(where, args, virtualmachineid["id"] if virtualmachineid else None,
+            "EXISTS (SELECT 1 FROM vm_affinity_group m WHERE m.affinity_group_id = g.id AND m.vm_id = ${})")
     if listing.keyword:
-        args.append(f"%{listing.keyword}%")
-        where.append(f"g.name ILIKE ${len(args)}")
-    sql_where = " WHERE " + " AND ".join(where)
-    total = await ctx.db.fetchval("SELECT count(*) FROM affinity_group g JOIN domain d ON d.id = g.domain_id"
-                                  + sql_where, *args)
-    args += [listing.limit, listing.offset]
-    ids = [r["id"] for r in await ctx.db.fetch(
-        "SELECT g.id FROM affinity_group g JOIN domain d ON d.id = g.domain_id" + sql_where
-        + f" ORDER BY g.id LIMIT ${len(args) - 1} OFFSET ${len(args)}", *args)]
-    return ListResult([await _entity(ctx.db, i) for i in ids], total, "affinitygroup")
+        _filter(where, args, f"%{listing.keyword}%", "g.name ILIKE ${}")
+    rows, total = await _page(ctx, SELECT, "g", where, args, listing, "g.id")
+    return ListResult(await _entities(ctx.db, rows), total, "affinitygroup")
 
 
 @command("listAffinityGroupTypes", response=AffinityGroupTypeView, roles=ALL_ROLES, listing=("L",),

@@ -13,6 +13,7 @@ from ..core.access import can_access, list_scope
 from ..errors import internal_error, invalid_value, permission_denied
 from ..jobs.events import register_event_type
 from ..store import events
+from .zone import _filter, _page
 
 register_event_type("createTags", "CREATE_TAGS", "creating resource tags")
 register_event_type("deleteTags", "DELETE_TAGS", "deleting resource tags")
@@ -47,14 +48,7 @@ async def _resources(ctx, resourcetype: str, resourceids: list[str]):
 def _may_tag(ctx, resource) -> bool:
     if resource["account_id"] is None:
         return ctx.is_root_admin
-    path = ctx.extra.get("paths", {}).get(resource["domain_id"])
-    return ctx.is_root_admin or (path is not None and can_access(ctx.caller, resource["account_id"], path))
-
-
-async def _domain_paths(ctx, resources) -> None:
-    ids = list({r["domain_id"] for r in resources if r["domain_id"] is not None})
-    rows = await ctx.db.fetch("SELECT id, path FROM domain WHERE id = ANY($1::bigint[])", ids)
-    ctx.extra["paths"] = {r["id"]: r["path"] for r in rows}
+    return ctx.is_root_admin or can_access(ctx.caller, resource["account_id"], resource["domain_path"])
 
 
 async def _check_create(ctx, resourceids, resourcetype, tags):
@@ -62,7 +56,6 @@ async def _check_create(ctx, resourceids, resourcetype, tags):
     if not pairs:
         raise invalid_value("Please specify at least one tag: tags[0].key and tags[0].value")
     type_, resources = await _resources(ctx, resourcetype, resourceids)
-    await _domain_paths(ctx, resources)
     for key, value in pairs.items():
         if not value:
             raise invalid_value(f"Value for the key {key} is either null or empty")
@@ -157,16 +150,8 @@ async def list_tags(ctx, *, listing,
     type_ = core.resource_type(resourcetype) if resourcetype else None
     for val, clause in ((type_, "t.resource_type = ${}"), (key, "t.key = ${}"), (value, "t.value = ${}"),
                         (customer, "t.customer = ${}"), (resourceid, "t.resource_uuid = ${}")):
-        if val is not None:
-            args.append(val)
-            where.append(clause.format(len(args)))
+        _filter(where, args, val, clause)
     if listing.keyword:
-        args.append(f"%{listing.keyword}%")
-        where.append(f"(t.key ILIKE ${len(args)} OR t.value ILIKE ${len(args)})")
-    sql_where = " WHERE " + " AND ".join(where)
-    total = await ctx.db.fetchval("SELECT count(*) FROM resource_tag t LEFT JOIN domain d ON d.id = t.domain_id"
-                                  + sql_where, *args)
-    args += [listing.limit, listing.offset]
-    rows = await ctx.db.fetch(core.TAG_SELECT + sql_where + f" ORDER BY t.id LIMIT ${len(args) - 1} "
-                              f"OFFSET ${len(args)}", *args)
+        _filter(where, args, f"%{listing.keyword}%", "(t.key ILIKE ${0} OR t.value ILIKE ${0})")
+    rows, total = await _page(ctx, core.TAG_SELECT, "t", where, args, listing, "t.id")
     return ListResult([ResourceTagView.entity(dict(core.tag_object(t))) for t in rows], total, "tag")

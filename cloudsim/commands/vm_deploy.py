@@ -16,6 +16,7 @@ from ..core import vm_ops
 from ..core.access import check_access
 from ..core.owner import check_new_resource_owner, finalize_owner
 from ..core.placement import Need
+from ..core.vm_scale import custom_shape
 from ..errors import invalid_value, permission_denied
 from ..hypervisors import canonical
 from .vm_list import VirtualMachineView, vm_entity
@@ -38,27 +39,6 @@ async def _image_usable(ctx, owner, image) -> None:
     if ctx.is_admin and image["domain_path"].startswith(ctx.caller.domain_path):
         return
     raise permission_denied(f"Account {owner['name']} does not have permission to access template/ISO {image['uuid']}")
-
-
-def _shape(offering, details: dict) -> Need:
-    if not offering["customized"]:
-        return Need(offering["cpus"], offering["speed"], offering["memory"])
-    values = {k.lower(): v for k, v in details.items()}
-    try:
-        cpus = int(values.get("cpunumber", offering["cpus"] or 0))
-        speed = int(values.get("cpuspeed", offering["speed"] or 0))
-        memory = int(values.get("memory", offering["memory"] or 0))
-    except ValueError:
-        raise invalid_value("Need to specify custom parameter values cpu, cpu speed and memory when using custom "
-                            "offering") from None
-    if not (cpus and speed and memory):
-        raise invalid_value("Need to specify custom parameter values cpu, cpu speed and memory when using custom "
-                            "offering")
-    for value, low, high, what in ((cpus, offering["min_cpus"], offering["max_cpus"], "cpu number"),
-                                   (memory, offering["min_memory"], offering["max_memory"], "memory")):
-        if (low and value < low) or (high and value > high):
-            raise invalid_value(f"Invalid {what} value {value}: it must be between {low} and {high}")
-    return Need(cpus, speed, memory)
 
 
 _MAC = re.compile(r"[0-9a-f]{2}(:[0-9a-f]{2}){5}")
@@ -115,7 +95,9 @@ async def _prepare(ctx, kw: dict) -> dict:
     details = P.flatten(kw["details"])
     if "extraconfig" in {k.lower() for k in details}:
         raise invalid_value("'extraconfig' should not be included in details as key")
-    shape = _shape(offering, details)
+    # A custom offering's open values come from details, checked as CloudStack's validateCustomParameters.
+    shape = await custom_shape(ctx.settings, offering, details) if offering["customized"] else \
+        Need(offering["cpus"], offering["speed"], offering["memory"])
     await _image_usable(ctx, owner, image)
     iso = template = None
     if image["format"] == "ISO":

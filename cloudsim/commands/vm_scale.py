@@ -30,6 +30,14 @@ async def _planned(ctx, vm, offering, details, *, scale: bool) -> vm_scale.Chang
     return change
 
 
+# The disk-side parameters both commands take (accepted; the simulator's disks do not change).
+_AUTOMIGRATE = Param(P.BOOLEAN, "Move the root volume if the new offering needs other storage", since="4.17")
+_DETAILS_PARAM = Param(P.MAP, _DETAILS)
+_MAXIOPS = Param(P.LONG, "New maximum IOPS (custom-IOPS disk offerings)", since="4.17")
+_MINIOPS = Param(P.LONG, "New minimum IOPS (custom-IOPS disk offerings)", since="4.17")
+_SHRINKOK = Param(P.BOOLEAN, "Allow the root disk to shrink", since="4.17")
+
+
 # ------------------------------------------------------------------------- changeServiceForVirtualMachine
 @command("changeServiceForVirtualMachine", response=VirtualMachineView, roles=ALL_ROLES,
          cmd_class="org.apache.cloudstack.api.command.user.vm.UpgradeVMCmd",
@@ -40,12 +48,8 @@ async def change_service_for_virtual_machine(
         ctx, *,
         id: Param(P.UUID, "The VM (must be Stopped)", entity="VirtualMachine"),
         serviceofferingid: Param(P.UUID, "The new compute offering", entity="ServiceOffering"),
-        automigrate: Param(P.BOOLEAN, "Move the root volume if the new offering needs other storage",
-                           since="4.17") = None,
-        details: Param(P.MAP, _DETAILS) = None,
-        maxiops: Param(P.LONG, "New maximum IOPS (custom-IOPS disk offerings)", since="4.17") = None,
-        miniops: Param(P.LONG, "New minimum IOPS (custom-IOPS disk offerings)", since="4.17") = None,
-        shrinkok: Param(P.BOOLEAN, "Allow the root disk to shrink", since="4.17") = None):
+        automigrate: _AUTOMIGRATE = None, details: _DETAILS_PARAM = None, maxiops: _MAXIOPS = None,
+        miniops: _MINIOPS = None, shrinkok: _SHRINKOK = None):
     change = await _planned(ctx, id, serviceofferingid, details, scale=False)
     await vm_scale.change_stopped(ctx.app, ctx.caller, id, change)
     return await vm_entity(ctx, id["id"])
@@ -63,12 +67,8 @@ async def scale_virtual_machine(
         ctx, *,
         id: Param(P.UUID, "The VM (Stopped, or Running for a live scale-up)", entity="VirtualMachine"),
         serviceofferingid: Param(P.UUID, "The new compute offering", entity="ServiceOffering"),
-        automigrate: Param(P.BOOLEAN, "Move the root volume if the new offering needs other storage",
-                           since="4.17") = None,
-        details: Param(P.MAP, _DETAILS) = None,
-        maxiops: Param(P.LONG, "New maximum IOPS (custom-IOPS disk offerings)", since="4.17") = None,
-        miniops: Param(P.LONG, "New minimum IOPS (custom-IOPS disk offerings)", since="4.17") = None,
-        shrinkok: Param(P.BOOLEAN, "Allow the root disk to shrink", since="4.17") = None):
+        automigrate: _AUTOMIGRATE = None, details: _DETAILS_PARAM = None, maxiops: _MAXIOPS = None,
+        miniops: _MINIOPS = None, shrinkok: _SHRINKOK = None):
     change = await _planned(ctx, id, serviceofferingid, details, scale=True)
     if id["state"] == "Running":
         await vm_scale.scale_running(ctx.app, ctx.caller, id, change)

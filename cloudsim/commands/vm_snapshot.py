@@ -12,12 +12,13 @@ from ..api.views import F, ListResult, Success, View
 from ..core import vm_snapshot as core
 from ..core.access import check_access, list_scope
 from ..core.tags import tag_entities, tags_clause
-from ..errors import invalid_value, unknown_id
+from ..errors import invalid_value
 from ..store import vm as vm_store
 from ..store.vm_snapshot import SNAPSHOT_SELECT, get_snapshot
 from .account import domain_display_path
 from .vm import check_vm_access
 from .vm_list import VirtualMachineView, vm_entity
+from .zone import _filter, _page
 
 register_entity("VMSnapshot", get_snapshot)
 
@@ -62,27 +63,12 @@ async def snapshot_entity(ctx, snapshot_id: int):
     return snapshot_row(ctx, row, tags.get(snapshot_id, ()))
 
 
-def _named(value, command: str, name: str):
-    """The row a UUID parameter resolved to; "-1" (which the API layer lets through) names nothing here."""
-    if isinstance(value, str):
-        raise unknown_id(command, name, value)
-    return value
-
-
-def _id_of(value) -> int | None:
-    """A list filter's internal id: "-1" matches nothing, as CloudStack's id -1 does."""
-    if value is None:
-        return None
-    return -1 if isinstance(value, str) else value["id"]
-
-
 def check_snapshot_access(ctx, snap) -> None:
     check_access(ctx.caller, snap["account_id"], snap["domain_path"], f"VM snapshot {snap['uuid']}")
 
 
 # ------------------------------------------------------------------------- createVMSnapshot
 async def _check_create(ctx, vm, snapshotmemory) -> None:
-    _named(vm, "createVMSnapshot", "virtualmachineid")
     check_vm_access(ctx, vm)
     await core.check_create(ctx.db, ctx.settings, vm, bool(snapshotmemory))
 
@@ -136,31 +122,22 @@ async def list_vm_snapshot(
     else:
         args.append(state)
         where.append(f"lower(s.state) = lower(${len(args)})")
-    for value, clause in ((_id_of(virtualmachineid), "s.vm_id = ${}"), (_id_of(vmsnapshotid), "s.id = ${}"),
-                          ([_id_of(r) for r in vmsnapshotids] if vmsnapshotids else None, "s.id = ANY(${}::bigint[])"),
-                          (name, "lower(s.display_name) = lower(${})")):
-        if value is not None:
-            args.append(value)
-            where.append(clause.format(len(args)))
+    _filter(where, args, virtualmachineid["id"] if virtualmachineid else None, "s.vm_id = ${}")
+    _filter(where, args, vmsnapshotid["id"] if vmsnapshotid else None, "s.id = ${}")
+    _filter(where, args, [r["id"] for r in vmsnapshotids] if vmsnapshotids else None, "s.id = ANY(${}::bigint[])")
+    _filter(where, args, name, "lower(s.display_name) = lower(${})")
     if listing.tags:
         where.append(tags_clause("VMSnapshot", "s.id", listing.tags, args))
     if listing.keyword:
-        args.append(f"%{listing.keyword}%")
-        n = len(args)
-        where.append(f"(s.name ILIKE ${n} OR s.display_name ILIKE ${n} OR s.description ILIKE ${n})")
-    sql_where = " WHERE " + " AND ".join(where)
-    total = await ctx.db.fetchval("SELECT count(*) FROM vm_snapshot s JOIN domain d ON d.id = s.domain_id"
-                                  + sql_where, *args)
-    args += [listing.limit, listing.offset]
-    rows = await ctx.db.fetch(SNAPSHOT_SELECT + sql_where + f" ORDER BY s.created DESC, s.id DESC "
-                              f"LIMIT ${len(args) - 1} OFFSET ${len(args)}", *args)
+        _filter(where, args, f"%{listing.keyword}%",
+                "(s.name ILIKE ${0} OR s.display_name ILIKE ${0} OR s.description ILIKE ${0})")
+    rows, total = await _page(ctx, SNAPSHOT_SELECT, "s", where, args, listing, "s.created DESC, s.id DESC")
     tags = await tag_entities(ctx.db, "VMSnapshot", [r["id"] for r in rows])
     return ListResult([snapshot_row(ctx, r, tags.get(r["id"], ())) for r in rows], total, "vmSnapshot")
 
 
 # ------------------------------------------------------------------------- deleteVMSnapshot
 async def _check_delete(ctx, snap) -> None:
-    _named(snap, "deleteVMSnapshot", "vmsnapshotid")
     check_snapshot_access(ctx, snap)
     await core.check_delete(ctx.db, snap)
 
@@ -182,7 +159,6 @@ async def _delete_check(ctx, *, vmsnapshotid):
 
 # ------------------------------------------------------------------------- revertToVMSnapshot
 async def _check_revert(ctx, snap):
-    _named(snap, "revertToVMSnapshot", "vmsnapshotid")
     check_snapshot_access(ctx, snap)
     vm = await vm_store.get_vm(ctx.db, snap["vm_id"])
     await core.check_revert(ctx.db, snap, vm)

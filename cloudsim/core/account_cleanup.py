@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from ..errors import concurrent_operation
 from ..store import vm as vm_store
+from . import public_ip
 
 BUSY = ("Starting", "Stopping", "Migrating")
 
@@ -47,11 +48,9 @@ async def cleanup_account(app, caller, account_id: int) -> None:
         await conn.execute("DELETE FROM resource_tag WHERE account_id = $1", account_id)
         await conn.execute("UPDATE instance_group SET removed = now() WHERE account_id = $1 AND removed IS NULL",
                            account_id)
-        await conn.execute("UPDATE ip_address SET state = 'Free', vm_id = NULL, nic_id = NULL, account_id = NULL, "
-                           "domain_id = NULL, allocated = NULL, network_id = NULL, one_to_one_nat = false, "
-                           "is_system = false, display = true "
-                           "WHERE account_id = $1 AND vlan_id IN (SELECT id FROM vlan_ip_range WHERE for_virtual_network)",
-                           account_id)
+        await public_ip.free(conn, *[r["id"] for r in await conn.fetch(
+            "SELECT id FROM ip_address WHERE account_id = $1 AND vlan_id IN "
+            "(SELECT id FROM vlan_ip_range WHERE for_virtual_network)", account_id)])
         await conn.execute("UPDATE volume SET state = 'Expunged', removed = now(), vm_id = NULL "
                            "WHERE account_id = $1 AND removed IS NULL", account_id)
         await conn.execute("UPDATE vm_template SET removed = now() WHERE account_id = $1 AND removed IS NULL",

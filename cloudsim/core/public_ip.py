@@ -13,6 +13,7 @@ disassociateIpAddress; a system IP can never be released by hand.
 from __future__ import annotations
 
 from ..errors import CloudStackError, INSUFFICIENT_CAPACITY_ERROR, CS_INSUFFICIENT_ADDRESS_CAPACITY, invalid_value
+from ..store.keys import one
 from .network import allocate_ip
 
 IP_SELECT = """
@@ -31,9 +32,7 @@ SELECT ip.*, host(ip.address) AS ip, v.uuid AS vlan_uuid, v.vlan_tag, v.for_virt
 
 async def get_ip(db, key):
     """One public or guest address by id or UUID (the entity loader)."""
-    if isinstance(key, int):
-        return await db.fetchrow(IP_SELECT + " WHERE ip.id = $1", key)
-    return await db.fetchrow(IP_SELECT + " WHERE ip.uuid = $1::uuid", key)
+    return await one(db, IP_SELECT, "ip", key, live=False)
 
 
 async def elastic_network(conn, network_id: int | None):
@@ -99,10 +98,11 @@ async def assign_system_ip(conn, settings, vm, *, new: bool = False) -> None:
                        "WHERE id = $1", ip["id"], nic["id"], nic["network_id"])
 
 
-async def free(conn, ip_id: int) -> None:
+async def free(conn, *ip_ids: int) -> None:
+    """Addresses back to the pool, owned by no one and mapped to nothing."""
     await conn.execute("UPDATE ip_address SET state = 'Free', vm_id = NULL, nic_id = NULL, account_id = NULL, "
                        "domain_id = NULL, allocated = NULL, network_id = NULL, one_to_one_nat = false, "
-                       "is_system = false, display = true WHERE id = $1", ip_id)
+                       "is_system = false, display = true WHERE id = ANY($1::bigint[])", list(ip_ids))
 
 
 async def disable_static_nat(conn, ip, *, release_system: bool) -> None:

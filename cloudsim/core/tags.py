@@ -10,7 +10,8 @@ from ..api.views import Obj
 from ..errors import invalid_value
 
 # type -> (SQL returning id, uuid, account_id, domain_id for a resource; the key column is $1)
-_OWNER = "SELECT r.id, r.uuid::text AS uuid, r.account_id, r.domain_id FROM {table} r WHERE {live} AND "
+_OWNER = ("SELECT r.id, r.uuid::text AS uuid, r.account_id, r.domain_id, d.path AS domain_path FROM {table} r "
+          "LEFT JOIN domain d ON d.id = r.domain_id WHERE {live} AND ")
 TAGGABLE: dict[str, tuple[str, str]] = {
     "UserVm": ("vm_instance", "r.removed IS NULL"),
     "Template": ("vm_template", "r.removed IS NULL AND r.format <> 'ISO'"),
@@ -38,7 +39,7 @@ def resource_type(name: str) -> str:
 
 
 async def find_resource(db, type_: str, key: str):
-    """(id, uuid, account_id, domain_id) of a resource named by UUID or internal id."""
+    """(id, uuid, account_id, domain_id, domain_path) of a resource named by UUID or internal id."""
     if type_ not in TAGGABLE:
         raise invalid_value(f"Unable to find resource by id {key} and type {type_}")
     table, live = TAGGABLE[type_]
