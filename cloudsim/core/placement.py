@@ -164,6 +164,14 @@ async def reserve(conn, settings, host: dict, need: Need) -> bool:
     return True
 
 
+async def claim_first(conn, settings, need: Need, hosts: list[dict]) -> dict | None:
+    """The first of `hosts` (best first) whose capacity could be taken for the VM, or None."""
+    for host in hosts:
+        if await reserve(conn, settings, host, need):
+            return host
+    return None
+
+
 async def release(conn, host_id: int | None, need: Need) -> None:
     if host_id is not None:
         await _add(conn, host_id, need, -1)

@@ -46,20 +46,16 @@ async def start(app, caller, vm, *, host=None, pod=None, cluster=None, consider_
     held = vm["capacity_held_until"] is not None
     for _ in range(retries):
         async with app.db.transaction() as conn:
-            chosen = None
             if held:
                 # What the stopped VM kept reserved on its last host is its own to use (or give back).
                 await release_hold(conn, vm["id"])
                 held = False
-            for candidate in await placement.candidates(
-                    conn, app.settings, zone_id=vm["zone_id"], need=need, tags=tags, hypervisor=vm["hypervisor"],
-                    pod_id=pod["id"] if pod else None, cluster_id=cluster["id"] if cluster else None,
-                    host_id=host["id"] if host else None, account_id=vm["account_id"], avoid=avoid,
-                    last_host_id=vm["last_host_id"] if consider_last_host and host is None else None,
-                    vm_id=vm["id"], os_category_id=vm["os_category_id"]):
-                if await placement.reserve(conn, app.settings, candidate, need):
-                    chosen = candidate
-                    break
+            chosen = await placement.claim_first(conn, app.settings, need, await placement.candidates(
+                conn, app.settings, zone_id=vm["zone_id"], need=need, tags=tags, hypervisor=vm["hypervisor"],
+                pod_id=pod["id"] if pod else None, cluster_id=cluster["id"] if cluster else None,
+                host_id=host["id"] if host else None, account_id=vm["account_id"], avoid=avoid,
+                last_host_id=vm["last_host_id"] if consider_last_host and host is None else None,
+                vm_id=vm["id"], os_category_id=vm["os_category_id"]))
             if chosen is None:
                 break
             moved = await transition(conn, vm["id"], State.STOPPED, Event.START_REQUESTED, host_id=chosen["id"],
@@ -180,15 +176,11 @@ async def migrate(app, caller, vm, *, target=None, with_storage: bool = False) -
         raise internal_error("Source and destination host are not in same cluster and all volumes are not on zone "
                              f"wide primary store, unable to migrate to host: {target['name']}")
     async with app.db.transaction() as conn:
-        chosen = None
-        for candidate in await placement.candidates(
-                conn, app.settings, zone_id=vm["zone_id"], need=need,
-                tags=placement.offering_tags(vm["offering_host_tags"]), hypervisor=vm["hypervisor"],
-                host_id=target["id"] if target else None, avoid={vm["host_id"]}, vm_id=vm["id"],
-                cluster_id=None if target or with_storage else vm["cluster_id"]):
-            if await placement.reserve(conn, app.settings, candidate, need):
-                chosen = candidate
-                break
+        chosen = await placement.claim_first(conn, app.settings, need, await placement.candidates(
+            conn, app.settings, zone_id=vm["zone_id"], need=need,
+            tags=placement.offering_tags(vm["offering_host_tags"]), hypervisor=vm["hypervisor"],
+            host_id=target["id"] if target else None, avoid={vm["host_id"]}, vm_id=vm["id"],
+            cluster_id=None if target or with_storage else vm["cluster_id"]))
         if chosen is None:
             raise insufficient_capacity(f"Unable to find a suitable host to migrate {vm_text(vm)} to")
         if await transition(conn, vm["id"], State.RUNNING, Event.MIGRATION_REQUESTED,
